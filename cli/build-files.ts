@@ -1,0 +1,56 @@
+// `kitsune build` from files on disk: reads the sources, the headers they may
+// include, and the version they update.
+import fs from 'node:fs';
+import path from 'node:path';
+import { build, type BuildResult, type SourceFile, type Progress } from '../compiler/index.js';
+import { KitsuneError } from '../wasm-driver/errors.js';
+
+const display = (p: string) => {
+  const rel = path.relative(process.cwd(), p);
+  return rel.startsWith('..') ? path.resolve(p) : rel;
+};
+
+function readSource(p: string): SourceFile {
+  try { return { path: display(p), text: fs.readFileSync(p, 'utf8') }; } catch (e) {
+    throw new KitsuneError('E_READ', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${p}: no such file` : `${p}: ${(e as Error).message}`);
+  }
+}
+
+/** Every header in `dir` and below (two levels), for clang's in-memory tree. */
+function headersIn(dir: string, depth = 2): SourceFile[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: SourceFile[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isFile() && /\.(h|inc|def)$/.test(e.name)) out.push(readSource(p));
+    else if (e.isDirectory() && depth > 0 && e.name !== 'node_modules' && !e.name.startsWith('.')) out.push(...headersIn(p, depth - 1));
+  }
+  return out;
+}
+
+/** The program's name: the output's name without a version suffix, else its folder's. */
+export function programName(out: string): string {
+  const base = path.basename(out).replace(/\.wasm$/, '').replace(/[._-]?v?\d+$/i, '');
+  return base || path.basename(path.dirname(path.resolve(out)));
+}
+
+export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, progress: Progress): Promise<BuildResult> {
+  if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
+  for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
+  if (values.xf) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: .xf type transformation specs are not supported yet; this version migrates variables whose types are unchanged`);
+  const includeDirs = (values.include as string[] | undefined) ?? [];
+  const dirs = new Set([...sources.map((s) => path.dirname(s)), ...includeDirs]);
+  const from = values.from ? new Uint8Array(fs.existsSync(values.from as string) ? fs.readFileSync(values.from as string) : (() => { throw new KitsuneError('E_READ', `--from ${values.from}: no such file`); })()) : undefined;
+  const opt = (values.opt as string | undefined) ?? '2';
+  if (!/^[0-3sz]$/.test(opt)) throw new KitsuneError('E_USAGE', `kitsune build: -O${opt}: expected -O0, -O1, -O2, -O3, -Os or -Oz`);
+  return build({
+    sources: sources.map(readSource),
+    headers: [...dirs].flatMap((d) => headersIn(d)),
+    includeDirs: includeDirs.map(display),
+    defines: (values.define as string[] | undefined) ?? [],
+    optimize: /\d/.test(opt) ? Number(opt) : (opt as 's' | 'z'),
+    from,
+    name: (values.name as string | undefined) ?? (from ? undefined : programName(values.out as string ?? sources[0])),
+    progress,
+  });
+}

@@ -1,0 +1,21 @@
+// `node dist/cli/build-runtime.js`: the runtime step of `npm run build`.
+// Rebuilds runtime/runtime.wasm only when its C sources changed.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildRuntime } from '../compiler/build-runtime.js';
+
+const dir = fileURLToPath(new URL('../../runtime/', import.meta.url));
+const names = fs.readdirSync(dir).filter((n) => n.endsWith('.c') || n.endsWith('.h')).sort();
+const sources = Object.fromEntries(names.map((n) => [n, fs.readFileSync(dir + n, 'utf8')]));
+const out = dir + 'runtime.wasm';
+const stampFile = dir + '.runtime.stamp';
+const stamp = JSON.stringify(sources);
+if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) {
+  console.log('runtime/runtime.wasm is up to date');
+} else {
+  const t = Date.now();
+  const wasm = await buildRuntime(sources, (m) => console.log(m));
+  fs.writeFileSync(out, wasm);
+  fs.writeFileSync(stampFile, stamp);
+  console.log(`built runtime/runtime.wasm (${wasm.length} bytes) in ${Date.now() - t} ms`);
+}

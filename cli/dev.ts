@@ -1,0 +1,1 @@
+export async function cmdDev(_args: string[]): Promise<number> { return 2; }

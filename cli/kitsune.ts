@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The `kitsune` command: build, run, update, dev, inspect, demo.
+import fs from 'node:fs';
+import path from 'node:path';
+import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
+import { planVariables } from '../wasm-driver/compat.js';
+import { defaultControlPath, resolveTarget, serveControl, requestUpdate } from './control.js';
+import { parseArgs, type Spec } from './args.js';
+import { formatResult } from './format.js';
+
+const USAGE = `kitsune: dynamic software updating for C on WebAssembly
+
+  kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--name NAME]
+  kitsune run [--control PATH] [-b FILE] [--snapshot] [--stack-size BYTES] APP.wasm [ARGS...]
+  kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm     TARGET: a runner's pid or control path
+  kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME] [-- ARGS...]
+  kitsune inspect [--json] APP.wasm
+  kitsune demo`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'build': return cmdBuild(rest);
+    case 'run': return cmdRun(rest);
+    case 'update': return cmdUpdate(rest);
+    case 'dev': return (await import('./dev.js')).cmdDev(rest);
+    case 'inspect': return cmdInspect(rest);
+    case 'demo': return (await import('./demo.js')).cmdDemo(rest);
+    case undefined: case '-h': case '--help': case 'help':
+      console.log(USAGE);
+      return cmd ? 0 : 2;
+    default:
+      throw new KitsuneError('E_USAGE', `unknown command "${cmd}"; expected one of build, run, update, dev, inspect, demo\n\n${USAGE}`);
+  }
+}
+
+export const BUILD_SPEC: Spec = {
+  values: { o: 'out', from: 'from', xf: 'xf', I: 'include', D: 'define', name: 'name', O: 'opt' },
+  multi: ['include', 'define'],
+  flags: {},
+};
+
+export async function cmdBuild(args: string[]): Promise<number> {
+  const a = parseArgs(args, BUILD_SPEC, 'build');
+  if (!a.values.out) throw new KitsuneError('E_USAGE', 'kitsune build: expected -o OUT.wasm');
+  const { buildFromFiles } = await import('./build-files.js');
+  const r = await buildFromFiles(a.positional, a.values, (m) => process.stderr.write(`kitsune: ${m}\n`));
+  fs.writeFileSync(a.values.out as string, r.wasm);
+  if (r.diagnostics.trim()) process.stderr.write(r.diagnostics);
+  for (const n of r.notes) process.stderr.write(`kitsune: note: ${n}\n`);
+  console.error(`kitsune: wrote ${a.values.out} (${r.wasm.length} bytes, ${r.meta.variables.length} variables, update points: ${r.meta.updatePoints.join(', ') || 'none'}) in ${r.millis} ms`);
+  return 0;
+}
+
+async function cmdRun(args: string[]): Promise<number> {
+  // Options end at the module: everything after it is the program's.
+  const idx = args.findIndex((x, i) => x.endsWith('.wasm') && !['--control', '-b', '--stack-size'].includes(args[i - 1]));
+  if (idx < 0) throw new KitsuneError('E_USAGE', `kitsune run: expected APP.wasm\n\n${USAGE}`);
+  const a = parseArgs(args.slice(0, idx), { values: { control: 'control', b: 'bench', 'stack-size': 'stackSize' }, flags: { snapshot: 'snapshot' } }, 'run');
+  const app = args[idx];
+  const bench = a.values.bench ? fs.createWriteStream(a.values.bench as string, { flags: 'a' }) : undefined;
+  const onEvent = (e: KitsuneEvent) => {
+    if (e.type === 'update') {
+      process.stderr.write(`kitsune: ${formatResult(e.result)}\n`);
+      bench?.write(JSON.stringify({ time: new Date().toISOString(), ...e.result }) + '\n');
+    } else if (e.type === 'crash') process.stderr.write(`kitsune: the program crashed: ${e.message}\n`);
+    else if (e.type === 'update-deferred') process.stderr.write(`kitsune: update deferred at "${e.point}": ${e.reason}\n`);
+  };
+  const proc = await KitsuneProcess.start(app, {
+    args: args.slice(idx + 1), argv0: app, onEvent,
+    stackSize: a.values.stackSize ? Number(a.values.stackSize) : undefined,
+  });
+  const controlPath = (a.values.control as string | undefined) ?? defaultControlPath();
+  const stop = serveControl(controlPath, proc);
+  if (process.env.KITSUNE_VERBOSE) process.stderr.write(`kitsune: running ${app}; update it with: kitsune update ${a.values.control ? controlPath : process.pid} NEXT.wasm\n`);
+  const code = await proc.exited;
+  stop();
+  bench?.end();
+  return code;
+}
+
+async function cmdUpdate(args: string[]): Promise<number> {
+  const a = parseArgs(args, { values: { timeout: 'timeout' }, flags: { snapshot: 'snapshot' } }, 'update');
+  if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', `kitsune update: expected TARGET NEXT.wasm, found ${a.positional.length} argument(s)\n\n${USAGE}`);
+  const [target, next] = a.positional;
+  const nextPath = path.resolve(next);
+  if (!fs.existsSync(nextPath)) throw new KitsuneError('E_READ', `kitsune update: ${next}: no such file`);
+  const r: UpdateResult = await requestUpdate(resolveTarget(target), {
+    next: nextPath, snapshot: !!a.flags.snapshot, timeoutMs: a.values.timeout ? Number(a.values.timeout) : undefined,
+  });
+  console.log(formatResult(r));
+  return r.outcome === 'committed' ? 0 : 1;
+}
+
+async function cmdInspect(args: string[]): Promise<number> {
+  const a = parseArgs(args, { values: {}, flags: { json: 'json', diff: 'diff' } }, 'inspect');
+  if (a.flags.diff) {
+    if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', 'kitsune inspect --diff: expected OLD.wasm NEW.wasm');
+    const [o, n] = a.positional.map((p) => readMeta(readFileOrFail(p), p));
+    const plans = planVariables(o, n);
+    if (a.flags.json) console.log(JSON.stringify(plans.map((p) => ({ key: p.key, action: p.action, old: p.old?.typeName, new: p.new?.typeName })), null, 2));
+    else for (const p of plans) console.log(`${p.action.padEnd(8)} ${p.key}${p.action === 'changed' ? `: ${p.old!.typeName} -> ${p.new!.typeName}` : ''}`);
+    return 0;
+  }
+  if (a.positional.length !== 1) throw new KitsuneError('E_USAGE', 'kitsune inspect: expected one APP.wasm');
+  const file = a.positional[0];
+  const meta = readMeta(readFileOrFail(file), file);
+  if (a.flags.json) { console.log(JSON.stringify(meta, null, 2)); return 0; }
+  console.log(`${file}: program "${meta.program}", build ${meta.buildId}${meta.fromBuildId ? `, built from ${meta.fromBuildId}` : ''}`);
+  console.log(`sources: ${meta.sources.join(' ')}`);
+  console.log(`update points: ${meta.updatePoints.join(', ') || '(none)'}`);
+  console.log(`asyncify: ${meta.asyncify.ignoreIndirect ? 'direct calls only' : 'direct and indirect calls'}${meta.asyncify.note ? ` (${meta.asyncify.note})` : ''}`);
+  console.log(`variables (${meta.variables.length}):`);
+  for (const v of meta.variables) {
+    console.log(`  ${v.key.padEnd(28)} ${v.typeName.padEnd(24)} ${String(v.size).padStart(6)} B  ${v.kind}${v.offset !== undefined ? ` @+${v.offset}` : ''}${v.manual ? ' manual' : ''}  ${v.file}:${v.line}`);
+  }
+  return 0;
+}
+
+export function readFileOrFail(p: string): Uint8Array {
+  try { return fs.readFileSync(p); } catch (e) {
+    throw new KitsuneError('E_READ', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${p}: no such file` : `${p}: ${(e as Error).message}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => {
+    if (e instanceof KitsuneError) process.stderr.write(`kitsune: ${e.message}\n`);
+    else process.stderr.write(`kitsune: internal error: ${(e as Error)?.stack ?? e}\n`);
+    process.exitCode = e instanceof KitsuneError && e.code === 'E_USAGE' ? 2 : 1;
+  },
+);

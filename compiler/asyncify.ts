@@ -1,0 +1,82 @@
+// Binaryen's Asyncify pass, applied only to the update path: the functions
+// that can reach an update point's slow call, and no others.
+import { KitsuneError } from '../wasm-driver/errors.js';
+
+export const UPDATE_IMPORT = 'env.__kitsune_update_point';
+
+export interface AsyncifyResult { wasm: Uint8Array; ignoreIndirect: boolean; instrumented: string[]; tableFunctions: string[]; note?: string }
+
+interface BinaryenModule {
+  runPasses(passes: string[]): void;
+  emitText(): string;
+  emitBinary(): Uint8Array;
+  dispose(): void;
+  setFeatures(f: number): void;
+}
+interface Binaryen {
+  readBinary(b: Uint8Array): BinaryenModule;
+  setDebugInfo(on: boolean): void;
+  setPassArgument(key: string, value: string | null): void;
+  setOptimizeLevel(n: number): void;
+  setShrinkLevel(n: number): void;
+  Features: Record<string, number>;
+}
+
+const NODE20_FEATURES = ['MVP', 'Atomics', 'MutableGlobals', 'NontrappingFPToInt', 'SIMD128', 'BulkMemory', 'BulkMemoryOpt', 'SignExt', 'ReferenceTypes', 'Multivalue', 'CallIndirectOverlong'];
+
+let binaryenPromise: Promise<Binaryen> | undefined;
+const loadBinaryen = () => (binaryenPromise ??= import('binaryen').then((m) => (m as unknown as { default: Binaryen }).default));
+
+function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: number) {
+  const m = b.readBinary(wasm);
+  try {
+    // What Node 20 and current browsers run; never newer encodings (compact imports).
+    m.setFeatures(NODE20_FEATURES.reduce((f, n) => f | b.Features[n], 0));
+    // Names must survive: function pointers are remapped by name.
+    b.setDebugInfo(true);
+    b.setPassArgument('asyncify-imports', UPDATE_IMPORT);
+    b.setPassArgument('asyncify-ignore-indirect', ignoreIndirect ? '' : null);
+    b.setOptimizeLevel(Math.min(optimize, 2));
+    b.setShrinkLevel(0);
+    m.runPasses(['asyncify']);
+    const text = m.emitText();
+    // A function is instrumented when its body reads the Asyncify state.
+    const instrumented: string[] = [];
+    for (const chunk of text.split('\n (func ').slice(1)) {
+      const name = chunk.slice(0, chunk.search(/[\s(]/)).replace(/^\$/, '');
+      if (!name.startsWith('asyncify_') && chunk.includes('__asyncify_state')) instrumented.push(name);
+    }
+    const tableFunctions: string[] = [];
+    for (const elem of text.match(/\(elem [^\n]*/g) ?? []) {
+      for (const ref of elem.matchAll(/\$([^\s()]+)/g)) if (ref[1] !== '__table_base' && !/^\d+$/.test(ref[1])) tableFunctions.push(ref[1]);
+    }
+    return { wasm: m.emitBinary(), instrumented, tableFunctions };
+  } finally {
+    m.dispose();
+  }
+}
+
+/**
+ * Instruments the update path. Indirect calls are left alone when no
+ * function reachable through the table can reach an update point; otherwise
+ * an update point could be reached through a function pointer from a frame
+ * Asyncify did not instrument, so indirect calls are instrumented as well.
+ */
+export async function asyncify(wasm: Uint8Array, optimize: number): Promise<AsyncifyResult> {
+  const b = await loadBinaryen();
+  try {
+    const first = run(b, wasm, true, optimize);
+    const viaPointer = first.instrumented.filter((f) => first.tableFunctions.includes(f));
+    if (!viaPointer.length) return { wasm: first.wasm, ignoreIndirect: true, instrumented: first.instrumented, tableFunctions: first.tableFunctions };
+    const second = run(b, wasm, false, optimize);
+    return {
+      wasm: second.wasm,
+      ignoreIndirect: false,
+      instrumented: second.instrumented,
+      tableFunctions: second.tableFunctions,
+      note: `update points are reachable through function pointers (${viaPointer.join(', ')}), so indirect calls on the update path are instrumented too`,
+    };
+  } catch (e) {
+    throw new KitsuneError('E_BUILD', `the Asyncify pass failed: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,129 @@
+// Builds one version of a program: C sources -> one position-independent
+// side module with a `kitsune` section and Asyncify on the update path.
+import { runClang, putFile, getFile, type Tree, type Progress } from './clang.js';
+import { asyncify } from './asyncify.js';
+import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo } from './dwarf.js';
+import { KitsuneError } from '../wasm-driver/errors.js';
+import { FORMAT_VERSION, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
+import { checkCompatible } from '../wasm-driver/compat.js';
+import { rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
+import { kitsuneHeader } from './kitsune-header.js';
+
+export interface SourceFile { path: string; text: string }
+
+export interface BuildOptions {
+  /** The C files, by the path the user knows them by (relative paths read better in diagnostics). */
+  sources: SourceFile[];
+  /** Headers the sources include, by path. */
+  headers?: SourceFile[];
+  includeDirs?: string[];
+  defines?: string[];
+  /** 0..3, 's' or 'z'. */
+  optimize?: number | 's' | 'z';
+  /** The version this one updates: its state must be able to move here. */
+  from?: Uint8Array;
+  /** Program name; defaults to the one of `from`, else derived from the output name. */
+  name?: string;
+  progress?: Progress;
+}
+
+export interface BuildResult { wasm: Uint8Array; meta: KitsuneMeta; diagnostics: string; notes: string[]; millis: number }
+
+export class BuildError extends KitsuneError {
+  constructor(message: string, readonly diagnostics: string) {
+    super('E_BUILD', diagnostics ? `${message}\n${diagnostics.trimEnd()}` : message);
+    this.name = 'BuildError';
+  }
+}
+
+// User files live under /work in clang's tree, so its diagnostics print the
+// user's own relative paths once that prefix is dropped.
+const ROOT = '/work';
+const INCLUDE = '/kitsune/include';
+const mount = (p: string) => (p.startsWith('/') ? p : `${ROOT}/${p}`);
+const unmount = (text: string) => text.split(`${ROOT}/`).join('');
+
+export const ENTRY_EXPORTS = ['__main_argc_argv', '__main_void', '_kitsune_prestart_xform', '_kitsune_mainupdate_xform', '__wasm_apply_data_relocs', '__wasm_call_ctors'];
+
+/** wasi-libc hides these headers behind flags; Kitsune programs expect them. */
+export const EMULATION_DEFINES = ['_WASI_EMULATED_SIGNAL', '_WASI_EMULATED_PROCESS_CLOCKS', '_WASI_EMULATED_GETPID', '_WASI_EMULATED_MMAN'];
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const progress = options.progress ?? (() => {});
+  if (!options.sources.length) throw new KitsuneError('E_USAGE', 'expected at least one C source file, found none');
+  const oldMeta = options.from ? readMeta(options.from, '--from') : undefined;
+
+  const tree: Tree = {};
+  for (const f of [...options.sources, ...(options.headers ?? [])]) putFile(tree, mount(f.path), f.text);
+  putFile(tree, `${INCLUDE}/kitsune.h`, await kitsuneHeader());
+  const opt = options.optimize ?? 2;
+  const args = [
+    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const',
+    `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
+    ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
+    '-fdiagnostics-color=never',
+    '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,--unresolved-symbols=import-dynamic',
+    '-Wl,--shared-memory', '-Wl,--no-check-features',
+    ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),
+    '-o', '/out/version.wasm',
+    ...options.sources.map((s) => mount(s.path)),
+  ];
+  progress(`compiling ${options.sources.map((s) => s.path).join(' ')}`);
+  const r = await runClang(args, tree, progress);
+  const diagnostics = unmount(r.diagnostics);
+  const linked = getFile(r.files, '/out/version.wasm');
+  if (!r.ok || !linked) throw new BuildError(`could not compile ${options.sources.map((s) => s.path).join(' ')}:`, diagnostics);
+  const notes: string[] = [];
+
+  const sections = dwarfSectionsFromWasm(linked);
+  if (!sections) throw new KitsuneError('E_BUILD', 'clang produced no DWARF (.debug_info); kitsune needs it for the types of globals');
+  const dwarf = readDwarf(sections);
+  const variables = variablesOf(dwarf);
+  const sourceText = options.sources.map((s) => s.text).join('\n');
+  const updatePoints = [...new Set([...sourceText.matchAll(/kitsune_update\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/g)].map((m) => m[1]))];
+  if (!updatePoints.length) notes.push('no update point (kitsune_update("name")) found: this version can start but never be updated');
+
+  // DWARF is read; ship the module without it (names stay for function pointers).
+  const stripped = rewriteCustomSections(linked, (n) => n.startsWith('.debug_'));
+  progress('instrumenting the update path (Asyncify)');
+  const numericOpt = typeof opt === 'number' ? opt : 2;
+  const a = await asyncify(stripped, numericOpt);
+  if (a.note) notes.push(a.note);
+
+  const program = options.name ?? oldMeta?.program ?? 'program';
+  const meta: KitsuneMeta = {
+    format: FORMAT_VERSION,
+    program,
+    buildId: await buildId(a.wasm, oldMeta?.buildId ?? ''),
+    fromBuildId: oldMeta?.buildId ?? null,
+    sources: options.sources.map((s) => s.path.split('/').pop()!),
+    updatePoints,
+    variables,
+    types: dwarf.types,
+    tableFunctions: a.tableFunctions,
+    asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}) },
+  };
+  if (oldMeta) checkCompatible(oldMeta, meta, 'this build');
+  return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started };
+}
+
+function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
+  return dwarf.variables.map((v) => ({
+    key: v.key, name: v.name, kind: v.kind, file: v.file, line: v.line,
+    ...(v.function ? { function: v.function } : {}),
+    ...(v.offset !== undefined ? { offset: v.offset } : {}),
+    size: v.size, type: v.type,
+    typeName: typeName(dwarf, v.type),
+    signature: typeSignature(dwarf, v.type),
+    ...((v as { annotations?: string[] }).annotations?.includes('kitsune:manual') ? { manual: true } : {}),
+  }));
+}
+
+async function buildId(wasm: Uint8Array, from: string): Promise<string> {
+  const data = new Uint8Array(wasm.length + from.length);
+  data.set(wasm);
+  data.set(new TextEncoder().encode(from), wasm.length);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+}

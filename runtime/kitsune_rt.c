@@ -1,0 +1,139 @@
+/*
+ * The persistent runtime's own C: linked with the whole of wasi-libc into
+ * runtime.wasm, instantiated once per process and shared by every version.
+ *
+ * Versions import malloc and friends from here under their usual names (the
+ * loader maps them to the __kitsune_* wrappers) so that, while an update is
+ * under way, every block the new version allocates is recorded and can be
+ * freed if the update rolls back.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bit 0: an update is requested. Bit 1: a new version runs before commit.
+ * Written by the host, from another thread, with atomic stores. */
+volatile int __kitsune_state = 0;
+
+/* ---- allocation tracking during an update: an open-addressing set ---- */
+
+static uintptr_t *track_slots = 0; /* 0 = empty, 1 = deleted */
+static size_t track_cap = 0, track_used = 0, track_live = 0;
+static int tracking = 0;
+
+static size_t track_hash(uintptr_t p) { return (size_t)((p >> 3) * 2654435761u); }
+
+static int track_insert(uintptr_t p);
+
+static int track_grow(void) {
+  uintptr_t *old = track_slots;
+  size_t old_cap = track_cap;
+  size_t cap = old_cap ? old_cap * 2 : 1024;
+  uintptr_t *slots = calloc(cap, sizeof *slots);
+  if (!slots) return 0;
+  track_slots = slots;
+  track_cap = cap;
+  track_used = track_live = 0;
+  for (size_t i = 0; i < old_cap; i++)
+    if (old[i] > 1) track_insert(old[i]);
+  free(old);
+  return 1;
+}
+
+static int track_insert(uintptr_t p) {
+  if ((track_used + 1) * 4 >= track_cap * 3 && !track_grow()) return 0;
+  size_t mask = track_cap - 1, i = track_hash(p) & mask;
+  while (track_slots[i] > 1) i = (i + 1) & mask;
+  if (track_slots[i] == 0) track_used++;
+  track_slots[i] = p;
+  track_live++;
+  return 1;
+}
+
+static void track_remove(uintptr_t p) {
+  if (!track_cap) return;
+  size_t mask = track_cap - 1, i = track_hash(p) & mask;
+  while (track_slots[i] != 0) {
+    if (track_slots[i] == p) { track_slots[i] = 1; track_live--; return; }
+    i = (i + 1) & mask;
+  }
+}
+
+/* Tracking failure (no memory for the set) is reported to the host, which
+ * fails the update: a rollback must be able to free everything. */
+static int track_failed = 0;
+
+static void *tracked(void *p) {
+  if (p && tracking && !track_insert((uintptr_t)p)) track_failed = 1;
+  return p;
+}
+
+void *__kitsune_malloc(size_t n) { return tracked(malloc(n)); }
+void *__kitsune_calloc(size_t n, size_t m) { return tracked(calloc(n, m)); }
+void *__kitsune_aligned_alloc(size_t a, size_t n) { return tracked(aligned_alloc(a, n)); }
+void *__kitsune_realloc(void *p, size_t n) {
+  void *q = realloc(p, n);
+  if (tracking && q && q != p) { if (p) track_remove((uintptr_t)p); tracked(q); }
+  else if (tracking && q && !p) tracked(q);
+  return q;
+}
+int __kitsune_posix_memalign(void **out, size_t a, size_t n) {
+  int r = posix_memalign(out, a, n);
+  if (r == 0) tracked(*out);
+  return r;
+}
+void __kitsune_free(void *p) {
+  if (tracking && p) track_remove((uintptr_t)p);
+  free(p);
+}
+char *__kitsune_strdup(const char *s) { return tracked(strdup(s)); }
+char *__kitsune_strndup(const char *s, size_t n) { return tracked(strndup(s, n)); }
+
+void __kitsune_track_begin(void) {
+  tracking = 1;
+  track_failed = 0;
+}
+
+/* Commit: the new version's blocks are simply its blocks now. */
+int __kitsune_track_commit(void) {
+  tracking = 0;
+  size_t n = track_live;
+  free(track_slots);
+  track_slots = 0;
+  track_cap = track_used = track_live = 0;
+  return (int)n;
+}
+
+/* Rollback: free every block the new version still holds. */
+int __kitsune_track_rollback(void) {
+  tracking = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < track_cap; i++)
+    if (track_slots[i] > 1) { free((void *)track_slots[i]); n++; }
+  free(track_slots);
+  track_slots = 0;
+  track_cap = track_used = track_live = 0;
+  return (int)n;
+}
+
+int __kitsune_track_failed(void) { return track_failed; }
+
+/* Conservative scan: how many aligned words in [from, to) hold a value in
+ * [lo, hi)? Decides whether an old version's data block is still referenced
+ * (a string literal, a static buffer) and must be kept rather than freed. */
+uint32_t __kitsune_scan_refs(uint32_t from, uint32_t to, uint32_t lo, uint32_t hi, uint32_t *first) {
+  uint32_t count = 0;
+  const uint32_t *p = (const uint32_t *)(uintptr_t)((from + 3) & ~3u);
+  const uint32_t *end = (const uint32_t *)(uintptr_t)(to & ~3u);
+  for (; p < end; p++) {
+    uint32_t v = *p;
+    if (v - lo < hi - lo) {
+      if (!count && first) *first = (uint32_t)(uintptr_t)p;
+      count++;
+    }
+  }
+  return count;
+}
+
+/* The top of the heap, for the scan and for reports. */
+uint32_t __kitsune_heap_top(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }

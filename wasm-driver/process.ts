@@ -1,0 +1,278 @@
+// The host side of a running program: starts it in a worker, carries its
+// output and input, and drives updates. The next version is read, checked and
+// compiled here, while the old one keeps running, so the program's pause holds
+// only what must happen inside it.
+import { KitsuneError, messageOf } from './errors.js';
+import { readMeta, type KitsuneMeta } from './metadata.js';
+import { checkCompatible } from './compat.js';
+import { importLimits } from './wasm-sections.js';
+import { SharedState, REQUESTED, Ctl } from './shared-state.js';
+import { spawnWorker, readFile, loadRuntime, isNode, type WorkerHandle } from './platform.js';
+import { now } from './wasi.js';
+import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from './protocol.js';
+
+export interface StartOptions {
+  /** argv[1..]; argv[0] is the module's name. */
+  args?: string[];
+  /** argv[0]; defaults to the module's path or "program.wasm". */
+  argv0?: string;
+  env?: Record<string, string>;
+  /** Where the program's output goes; defaults to the host's stdout and stderr in Node. */
+  stdout?: (bytes: Uint8Array) => void;
+  stderr?: (bytes: Uint8Array) => void;
+  /** Feed the host's stdin to the program (Node, default true when no `stdout` is given). */
+  inheritStdin?: boolean;
+  onEvent?: (event: KitsuneEvent) => void;
+  /** Each version's stack, in bytes (default 1 MiB). */
+  stackSize?: number;
+  /** Upper bound of the program's memory, in 64 KiB pages (default 16384: 1 GiB). */
+  maxMemoryPages?: number;
+  /** The runtime module; defaults to the package's runtime/runtime.wasm. */
+  runtime?: Uint8Array;
+  isTTY?: { stdin: boolean; stdout: boolean; stderr: boolean };
+}
+
+export interface UpdateOptions {
+  /** Snapshot the whole memory before the update and restore it on rollback. */
+  snapshot?: boolean;
+  /** Give up when no update point is reached within this many ms (default: wait). */
+  timeoutMs?: number;
+}
+
+export type VersionSource = Uint8Array | string;
+
+export class KitsuneProcess {
+  /** Resolves with the exit code when the program ends. */
+  readonly exited: Promise<number>;
+  private meta: KitsuneMeta;
+  private nextId = 1;
+  private pending = new Map<number, (r: UpdateResult) => void>();
+  private inFlight: Promise<UpdateResult> | undefined;
+  private stateIndex = -1;
+  private done = false;
+  private listeners = new Set<(e: KitsuneEvent) => void>();
+  private stopStdin: (() => void) | undefined;
+
+  private constructor(
+    private readonly worker: WorkerHandle,
+    private readonly memory: WebAssembly.Memory,
+    private readonly shared: SharedState,
+    meta: KitsuneMeta,
+    private readonly options: StartOptions,
+    ready: Promise<void>,
+    exited: Promise<number>,
+  ) {
+    this.meta = meta;
+    this.exited = exited;
+    void ready;
+  }
+
+  /** Starts `version` (a path in Node, or the module's bytes). */
+  static async start(version: VersionSource, options: StartOptions = {}): Promise<KitsuneProcess> {
+    const name = typeof version === 'string' ? version : options.argv0 ?? 'program.wasm';
+    const bytes = typeof version === 'string' ? await readVersion(version) : version;
+    const meta = readMeta(bytes, name);
+    const runtimeBytes = options.runtime ?? (await loadRuntime());
+    const [runtime, module] = await Promise.all([WebAssembly.compile(runtimeBytes as Uint8Array<ArrayBuffer>), compileVersion(bytes, name)]);
+    const limits = importLimits(runtimeBytes);
+    const maxPages = options.maxMemoryPages ?? 16384;
+    const memory = new WebAssembly.Memory({ initial: Math.max(limits.memory?.min ?? 17, 17), maximum: maxPages, shared: true });
+    const shared = new SharedState();
+    const worker = await spawnWorker();
+    const out = options.stdout ?? defaultSink(1);
+    const err = options.stderr ?? defaultSink(2);
+    let resolveReady!: () => void, resolveExit!: (code: number) => void;
+    const ready = new Promise<void>((r) => (resolveReady = r));
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    const proc = new KitsuneProcess(worker, memory, shared, meta, options, ready, exited);
+    worker.onMessage((m: FromWorker) => {
+      if (m.type === 'output') (m.fd === 1 ? out : err)(m.bytes);
+      else if (m.type === 'ready') { proc.stateIndex = m.stateAddress >> 2; resolveReady(); }
+      else if (m.type === 'event') proc.onWorkerEvent(m.event);
+      else if (m.type === 'signal-update') proc.onSignalUpdate(m.path);
+      else if (m.type === 'done') {
+        if (m.error) proc.emit({ type: 'crash', message: m.error });
+        proc.finish();
+        proc.emit({ type: 'exit', code: m.code });
+        resolveExit(m.code);
+      }
+    });
+    worker.onError((e) => {
+      proc.emit({ type: 'crash', message: messageOf(e) });
+      proc.finish();
+      resolveExit(134);
+    });
+    const isTTY = options.isTTY ?? (isNode && !options.stdout
+      ? { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY }
+      : { stdin: false, stdout: false, stderr: false });
+    worker.postMessage({
+      type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta,
+      args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY,
+    });
+    if (options.inheritStdin ?? (isNode && !options.stdout)) proc.stopStdin = inheritStdin(proc);
+    await Promise.race([ready, exited]);
+    return proc;
+  }
+
+  /** The running version's metadata. */
+  get version(): KitsuneMeta { return this.meta; }
+
+  on(listener: (e: KitsuneEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  writeStdin(bytes: Uint8Array | string): void {
+    this.stdinQueue.push(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
+    this.drainStdin();
+  }
+
+  // The pipe is bounded: what does not fit waits here, never dropped.
+  private stdinQueue: Uint8Array[] = [];
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private drainStdin(): void {
+    while (this.stdinQueue.length && !this.done) {
+      const head = this.stdinQueue[0];
+      const n = this.shared.writeStdin(head);
+      if (n === head.length) { this.stdinQueue.shift(); continue; }
+      this.stdinQueue[0] = head.subarray(n);
+      this.drainTimer ??= setTimeout(() => { this.drainTimer = undefined; this.drainStdin(); }, 5);
+      return;
+    }
+    if (!this.stdinQueue.length && this.stdinEnded) this.shared.closeStdin();
+  }
+  private stdinEnded = false;
+
+  closeStdin(): void { this.stdinEnded = true; this.drainStdin(); }
+
+  /**
+   * Updates the program to `next`. Resolves when the update committed, rolled
+   * back or was refused; never rejects for a bad version.
+   */
+  update(next: VersionSource, options: UpdateOptions = {}): Promise<UpdateResult> {
+    const run = async (): Promise<UpdateResult> => {
+      const id = this.nextId++;
+      const from = this.meta.buildId;
+      const name = typeof next === 'string' ? next : 'the new version';
+      const requestedAt = now();
+      const refuse = (stage: UpdateStage, e: unknown): UpdateResult => {
+        const r: UpdateResult = { id, outcome: 'refused', from, stage, reason: messageOf(e), timings: {} };
+        this.emit({ type: 'update', result: r });
+        return r;
+      };
+      if (this.done) return refuse('wait', new KitsuneError('E_EXITED', 'the program has exited'));
+      let stage: UpdateStage = 'read';
+      let module: WebAssembly.Module, meta: KitsuneMeta;
+      try {
+        const bytes = typeof next === 'string' ? await readVersion(next) : next;
+        stage = 'validate';
+        meta = readMeta(bytes, name);
+        checkCompatible(this.meta, meta, name);
+        stage = 'compile';
+        module = await compileVersion(bytes, name);
+      } catch (e) {
+        return refuse(stage, e);
+      }
+      const result = new Promise<UpdateResult>((resolve) => this.pending.set(id, resolve));
+      this.worker.postMessage({ type: 'update', id, module, meta, snapshot: !!options.snapshot, requestedAt });
+      Atomics.store(this.shared.ctl, Ctl.PendingUpdate, id);
+      this.emit({ type: 'update-requested', id, to: meta.buildId });
+      const i32 = new Int32Array(this.memory.buffer);
+      Atomics.or(i32, this.stateIndex, REQUESTED);
+      // Like a signal: interrupts sleeps and polls so the program reaches an update point.
+      this.shared.bump(Ctl.SignalSeq);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = options.timeoutMs === undefined ? undefined : new Promise<UpdateResult>((resolve) => {
+        timer = setTimeout(() => {
+          // Withdraw the request unless the program has already claimed it.
+          const s = Atomics.load(i32, this.stateIndex);
+          if (s & REQUESTED && Atomics.compareExchange(i32, this.stateIndex, s, s & ~REQUESTED) === s) {
+            this.pending.delete(id);
+            resolve(refuse('wait', new KitsuneError('E_UPDATE_BUSY', `the program reached no update point within ${options.timeoutMs} ms; it keeps running the old version`)));
+          }
+        }, options.timeoutMs);
+      });
+      const exit = this.exited.then(() => refuse('wait', new KitsuneError('E_EXITED', 'the program exited before reaching an update point')));
+      const r = await Promise.race([result, exit, ...(timeout ? [timeout] : [])]);
+      if (timer) clearTimeout(timer);
+      if (r.outcome === 'committed') this.meta = meta;
+      return r;
+    };
+    // One update at a time, in the order asked.
+    const p = (this.inFlight ?? Promise.resolve()).then(run, run);
+    this.inFlight = p;
+    return p;
+  }
+
+  /** Ends the program now. */
+  async kill(): Promise<void> {
+    this.finish();
+    await this.worker.terminate();
+  }
+
+  private finish() {
+    this.done = true;
+    this.stopStdin?.();
+    this.worker.unref();
+  }
+
+  private emit(e: KitsuneEvent) {
+    this.options.onEvent?.(e);
+    for (const l of this.listeners) l(e);
+  }
+
+  private onWorkerEvent(e: KitsuneEvent) {
+    if (e.type === 'update') {
+      const resolve = this.pending.get(e.result.id);
+      this.pending.delete(e.result.id);
+      this.emit(e);
+      resolve?.(e.result);
+      return;
+    }
+    this.emit(e);
+  }
+
+  private onSignalUpdate(path: string | null) {
+    if (!path) {
+      this.emit({ type: 'crash', message: 'kitsune_signal_update() was called, but no next version is known: call kitsune_set_next_version(path) first, or update from outside with `kitsune update`' });
+      return;
+    }
+    void this.update(path);
+  }
+}
+
+async function readVersion(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if (e instanceof KitsuneError) throw e;
+    const code = (e as { code?: string }).code;
+    throw new KitsuneError('E_READ', code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${messageOf(e)})`);
+  }
+}
+
+async function compileVersion(bytes: Uint8Array, name: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new KitsuneError('E_COMPILE', `${name}: not a valid WebAssembly module (${messageOf(e)})`);
+  }
+}
+
+function defaultSink(fd: 1 | 2): (b: Uint8Array) => void {
+  if (isNode) return (b) => (fd === 1 ? process.stdout : process.stderr).write(b);
+  const dec = new TextDecoder();
+  return (b) => (fd === 1 ? console.log : console.error)(dec.decode(b));
+}
+
+function inheritStdin(proc: KitsuneProcess): () => void {
+  const onData = (d: Uint8Array) => proc.writeStdin(new Uint8Array(d));
+  const onEnd = () => proc.closeStdin();
+  process.stdin.on('data', onData);
+  process.stdin.on('end', onEnd);
+  return () => {
+    process.stdin.off('data', onData);
+    process.stdin.off('end', onEnd);
+    process.stdin.pause();
+  };
+}

@@ -1,0 +1,80 @@
+// Messages between the host thread (process.ts) and the program's worker
+// (worker.ts), and the update result both sides speak of.
+import type { KitsuneMeta } from './metadata.js';
+
+export type UpdateStage = 'read' | 'validate' | 'compile' | 'wait' | 'unwind' | 'link' | 'init' | 'migrate' | 'main' | 'commit';
+
+export interface UpdateTimings {
+  /** From the request until the program reached an update point. */
+  wait: number;
+  unwind: number;
+  /** Instantiating and linking the new version. */
+  load: number;
+  /** Time inside migration calls (kitsune_do_automigrate, MIGRATE_*). */
+  migrate: number;
+  /** From the unwind until the new version reached the update point. */
+  untilCommit: number;
+  /** The program's pause: from the unwind until it runs on again. */
+  pause: number;
+}
+
+export interface UpdateResult {
+  id: number;
+  outcome: 'committed' | 'rolled-back' | 'refused';
+  from: string;
+  to?: string;
+  /** The update point the old version left from. */
+  point?: string;
+  /** Where it failed, when it did. */
+  stage?: UpdateStage;
+  reason?: string;
+  timings: Partial<UpdateTimings>;
+  migrated?: string[];
+  /** Bytes of old data kept because migrated state still points into them. */
+  retainedBytes?: number;
+  retainedReason?: string;
+  /** Blocks the failed new version had allocated, freed by the rollback. */
+  freedAllocations?: number;
+  snapshot?: boolean;
+}
+
+export type KitsuneEvent =
+  | { type: 'started'; version: string; program: string }
+  | { type: 'update-requested'; id: number; to: string }
+  | { type: 'update-deferred'; id: number; point: string; reason: string }
+  | { type: 'update'; result: UpdateResult }
+  | { type: 'exit'; code: number }
+  | { type: 'crash'; message: string };
+
+export interface StartMessage {
+  type: 'start';
+  memory: WebAssembly.Memory;
+  shared: SharedArrayBuffer;
+  runtime: WebAssembly.Module;
+  /** The runtime's table import minimum (Node 20 cannot reflect it). */
+  tableMin: number;
+  version: WebAssembly.Module;
+  meta: KitsuneMeta;
+  args: string[];
+  env: Record<string, string>;
+  stackSize: number;
+  isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
+}
+
+export interface UpdateMessage {
+  type: 'update';
+  id: number;
+  module: WebAssembly.Module;
+  meta: KitsuneMeta;
+  snapshot: boolean;
+  requestedAt: number;
+}
+
+export type ToWorker = StartMessage | UpdateMessage;
+
+export type FromWorker =
+  | { type: 'ready'; stateAddress: number }
+  | { type: 'output'; fd: 1 | 2; bytes: Uint8Array }
+  | { type: 'event'; event: KitsuneEvent }
+  | { type: 'signal-update'; path: string | null }
+  | { type: 'done'; code: number; error?: string };
