@@ -116,7 +116,7 @@ function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
     size: v.size, type: v.type,
     typeName: typeName(dwarf, v.type),
     signature: typeSignature(dwarf, v.type),
-    ...((v as { annotations?: string[] }).annotations?.includes('kitsune:manual') ? { manual: true } : {}),
+    ...(v.annotations?.includes('kitsune:manual') ? { manual: true } : {}),
   }));
 }
 

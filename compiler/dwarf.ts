@@ -17,7 +17,7 @@ export type CType =
   | { kind: 'function'; returns: TypeId; params: TypeId[]; variadic: boolean }
   | { kind: 'const' | 'volatile'; to: TypeId };
 /** offset is in bytes; for bitfields it is the byte holding the first bit (bitOffset >> 3). bitOffset counts from the start of the struct. */
-export interface CField { name: string | null; type: TypeId; offset: number; bitSize?: number; bitOffset?: number }
+export interface CField { name: string | null; type: TypeId; offset: number; bitSize?: number; bitOffset?: number; annotations?: string[] }
 export interface CVariable {
   key: string;
   name: string; kind: 'global' | 'static' | 'local-static' | 'local';
@@ -29,6 +29,8 @@ export interface CVariable {
   complexLocation?: true;
   /** a local that is a parameter of its function */
   param?: true;
+  /** btf_decl_tag strings: kitsune.h's E_* annotations arrive this way */
+  annotations?: string[];
 }
 export interface DwarfInfo { types: CType[]; variables: CVariable[]; producer?: string }
 export interface DwarfSections { info: Uint8Array; abbrev: Uint8Array; str?: Uint8Array; strOffsets?: Uint8Array; addr?: Uint8Array; lineStr?: Uint8Array; line?: Uint8Array }
@@ -48,13 +50,13 @@ const TAG = {
   array: 0x01, class: 0x02, enum: 0x04, param: 0x05, lexBlock: 0x0b, member: 0x0d, pointer: 0x0f, reference: 0x10,
   compileUnit: 0x11, struct: 0x13, subroutine: 0x15, typedef: 0x16, union: 0x17, unspecParams: 0x18,
   inlined: 0x1d, subrange: 0x21, base: 0x24, const: 0x26, enumerator: 0x28, subprogram: 0x2e, variable: 0x34,
-  volatile: 0x35, restrict: 0x37, unspecType: 0x3b, rvalueRef: 0x42, atomic: 0x47,
+  volatile: 0x35, restrict: 0x37, unspecType: 0x3b, rvalueRef: 0x42, atomic: 0x47, llvmAnnotation: 0x6000,
 } as const;
 const AT = {
   location: 0x02, name: 0x03, byteSize: 0x0b, bitOffset: 0x0c, bitSize: 0x0d, stmtList: 0x10, compDir: 0x1b,
   constValue: 0x1c, lowerBound: 0x22, producer: 0x25, upperBound: 0x2f, abstractOrigin: 0x31, count: 0x37,
   memberLocation: 0x38, declFile: 0x3a, declLine: 0x3b, declaration: 0x3c, encoding: 0x3e, external: 0x3f,
-  specification: 0x47, type: 0x49, dataBitOffset: 0x6b, strOffsetsBase: 0x72, addrBase: 0x73,
+  artificial: 0x34, specification: 0x47, type: 0x49, dataBitOffset: 0x6b, strOffsetsBase: 0x72, addrBase: 0x73,
 } as const;
 const ENCODING: Record<number, Extract<CType, { kind: 'base' }>['encoding']> = {
   0x1: 'unsigned', 0x2: 'boolean', 0x3: 'float', 0x4: 'float', 0x5: 'signed', 0x6: 'signed_char', 0x7: 'unsigned',
@@ -113,11 +115,11 @@ class Cursor {
 class StrSection {
   private readonly cache = new Map<number, string>();
   constructor(private readonly bytes: Uint8Array | undefined, private readonly name: string) {}
-  at(offset: number, from: Cursor): string {
+  at(offset: number, from: Cursor, pos = from.pos): string {
     let s = this.cache.get(offset);
     if (s !== undefined) return s;
-    if (!this.bytes) return from.fail(`expected a ${this.name} section for a string reference, found none`);
-    if (offset >= this.bytes.length) return from.fail(`expected an offset inside ${this.name} (length ${this.bytes.length}), found 0x${offset.toString(16)}`);
+    if (!this.bytes) return from.fail(`expected a ${this.name} section for a string reference, found none`, pos);
+    if (offset >= this.bytes.length) return from.fail(`expected an offset inside ${this.name} (length ${this.bytes.length}), found 0x${offset.toString(16)}`, pos);
     s = new Cursor(this.bytes, this.name, offset).cstr();
     this.cache.set(offset, s);
     return s;
@@ -149,8 +151,6 @@ interface Unit {
 }
 interface Die { off: number; tag: number; unit: Unit; attrs: Map<number, Val>; children: Die[] }
 
-const FORM_NAMES: Record<number, string> = { 0x16: 'DW_FORM_indirect' };
-
 function readForm(c: Cursor, form: number, u: { version: number; offsetSize: number; addrSize: number; offset: number }, implicit: number, strs: StrSection, lineStrs: StrSection): Val {
   switch (form) {
     case 0x01: return { t: 'addr', v: c.uN(u.addrSize) };
@@ -165,7 +165,7 @@ function readForm(c: Cursor, form: number, u: { version: number; offsetSize: num
     case 0x0b: return { t: 'num', v: c.u8(), w: 1 };
     case 0x0c: return { t: 'flag', v: c.u8() !== 0 };
     case 0x0d: return { t: 'num', v: c.sleb(), w: -1 };
-    case 0x0e: { const at = c.pos; return { t: 'str', v: strs.at(c.uN(u.offsetSize), new Cursor(c.bytes, c.section, at)) }; }
+    case 0x0e: { const at = c.pos; return { t: 'str', v: strs.at(c.uN(u.offsetSize), c, at) }; }
     case 0x0f: return { t: 'num', v: c.uleb(), w: 0 };
     case 0x10: return { t: 'ref', v: c.uN(u.version <= 2 ? u.addrSize : u.offsetSize) };
     case 0x11: return { t: 'ref', v: u.offset + c.u8() };
@@ -181,7 +181,7 @@ function readForm(c: Cursor, form: number, u: { version: number; offsetSize: num
     case 0x1c: c.u32(); return { t: 'other' }; // ref_sup4
     case 0x1d: case 0x1f20: case 0x1f21: c.uN(u.offsetSize); return { t: 'other' }; // strp_sup, GNU_ref_alt, GNU_strp_alt
     case 0x1e: { const at = c.pos; return { t: 'block', v: c.take(16), at }; } // data16
-    case 0x1f: { const at = c.pos; return { t: 'str', v: lineStrs.at(c.uN(u.offsetSize), new Cursor(c.bytes, c.section, at)) }; }
+    case 0x1f: { const at = c.pos; return { t: 'str', v: lineStrs.at(c.uN(u.offsetSize), c, at) }; }
     case 0x20: { const b = c.take(8); return { t: 'sig', v: Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') }; }
     case 0x21: return { t: 'num', v: implicit, w: -1 };
     case 0x22: case 0x23: c.uleb(); return { t: 'other' }; // loclistx, rnglistx
@@ -189,7 +189,7 @@ function readForm(c: Cursor, form: number, u: { version: number; offsetSize: num
     case 0x25: case 0x26: case 0x27: case 0x28: return { t: 'strx', v: c.uN(form - 0x24) };
     case 0x29: case 0x2a: case 0x2b: case 0x2c: return { t: 'addrx', v: c.uN(form - 0x28) };
     default:
-      return c.fail(`expected a known attribute form, found ${FORM_NAMES[form] ?? 'form 0x' + form.toString(16)}`);
+      return c.fail(`expected a known attribute form (DWARF 2 to 5), found form 0x${form.toString(16)}`);
   }
 }
 
@@ -353,7 +353,7 @@ class Reader {
     const u = die.unit;
     if (!this.s.strOffsets) throw new DwarfError(`expected a .debug_str_offsets section for DW_FORM_strx, found none`, '.debug_info', die.off);
     const c = new Cursor(this.s.strOffsets, '.debug_str_offsets', u.strOffsetsBase + v.v * u.offsetSize);
-    return this.strs.at(c.uN(u.offsetSize), c);
+    return this.strs.at(c.uN(u.offsetSize), c, c.pos - u.offsetSize);
   }
   num(die: Die, at: number): number | undefined {
     const v = die.attrs.get(at);
@@ -506,6 +506,8 @@ class TypeBuilder {
   private field(m: Die): CField {
     const r = this.r;
     const f: CField = { name: r.str(m, AT.name) ?? null, type: this.typeOf(m), offset: 0 };
+    const notes = annotationsOf(r, m);
+    if (notes.length) f.annotations = notes;
     const loc = m.attrs.get(AT.memberLocation);
     if (loc?.t === 'num') f.offset = loc.v;
     else if (loc?.t === 'block') f.offset = constExpr(loc.v) ?? 0; // DWARF 2: DW_OP_plus_uconst n
@@ -624,18 +626,28 @@ function compact(types: CType[], vars: CVariable[], rep: (id: TypeId) => TypeId)
   return types.filter((_, i) => rep(i) === i).map((t) => mapRefs(t, m));
 }
 
-/** Merges structurally identical types (e.g. `int` or a header's struct in every unit) by partition refinement, which also handles cycles. */
-function minimize(types: CType[], vars: CVariable[]): CType[] {
-  const intern = new Map<string, number>();
-  const cls0 = types.map((t) => { const k = label(t); let c = intern.get(k); if (c === undefined) intern.set(k, c = intern.size); return c; });
-  let cls = cls0, n = intern.size;
+/**
+ * Partition refinement (Moore): nodes start in classes by label and are split
+ * by the classes of what they refer to until nothing splits. Nodes left in one
+ * class are indistinguishable, cycles included.
+ */
+function refine(labels: string[], refs: TypeId[][]): number[] {
+  const classify = (keys: string[]): [number[], number] => {
+    const ids = new Map<string, number>();
+    return [keys.map((k) => { let c = ids.get(k); if (c === undefined) ids.set(k, (c = ids.size)); return c; }), ids.size];
+  };
+  let [cls, n] = classify(labels);
   for (;;) {
-    const next = new Map<string, number>();
-    const nc = types.map((t, i) => { const k = cls[i] + ':' + refsOf(t).map((x) => cls[x]).join(','); let c = next.get(k); if (c === undefined) next.set(k, c = next.size); return c; });
-    cls = nc;
-    if (next.size === n) break;
-    n = next.size;
+    const [next, m] = classify(refs.map((r, i) => cls[i] + ':' + r.map((x) => cls[x]).join(',')));
+    cls = next;
+    if (m === n) return cls;
+    n = m;
   }
+}
+
+/** Merges structurally identical types (e.g. `int` or a header's struct in every unit). */
+function minimize(types: CType[], vars: CVariable[]): CType[] {
+  const cls = refine(types.map(label), types.map(refsOf));
   const first = new Map<number, TypeId>();
   cls.forEach((c, i) => { if (!first.has(c)) first.set(c, i); });
   return compact(types, vars, (id) => first.get(cls[id]!)!);
@@ -662,6 +674,20 @@ function resolveIncomplete(types: CType[], vars: CVariable[]): CType[] {
 
 // ---------------------------------------------------------------- variables and the entry points
 
+/** btf_decl_tag("...") strings on a DIE or the declaration it completes. */
+function annotationsOf(r: Reader, die: Die): string[] {
+  const out: string[] = [];
+  for (let d: Die | undefined = die, n = 0; d && n < 4; d = r.ref(d, AT.specification) ?? r.ref(d, AT.abstractOrigin), n++) {
+    for (const c of d.children) {
+      if (c.tag === TAG.llvmAnnotation && r.str(c, AT.name) === 'btf_decl_tag') {
+        const v = r.str(c, AT.constValue);
+        if (v !== undefined && !out.includes(v)) out.push(v);
+      }
+    }
+  }
+  return out;
+}
+
 export function readDwarf(sections: DwarfSections, options: ReadDwarfOptions = {}): DwarfInfo {
   const r = new Reader(sections);
   const tb = new TypeBuilder(r);
@@ -672,9 +698,8 @@ export function readDwarf(sections: DwarfSections, options: ReadDwarfOptions = {
 
   const addVar = (die: Die, fn: string | undefined, isParam: boolean): void => {
     const name = r.inheritedStr(die, AT.name);
-    if (!name) return;
-    const locHolder = die.attrs.has(AT.location) ? die : undefined;
-    const loc = locHolder?.attrs.get(AT.location);
+    if (!name || r.flag(die, AT.artificial)) return; // artificial: compiler-made, e.g. a VLA's bound
+    const loc = die.attrs.get(AT.location); // own: an abstract origin's location is not this instance's
     const where = loc?.t === 'block' ? exprAddress(r, die, loc.v) : undefined;
     const typeHolder = r.holder(die, AT.type);
     const type = typeHolder ? tb.typeOf(typeHolder) : 0;
@@ -684,7 +709,8 @@ export function readDwarf(sections: DwarfSections, options: ReadDwarfOptions = {
     let v: CVariable;
     if (fn === undefined) {
       if (!where) return; // declaration, optimized out, or constant-folded (DW_AT_const_value)
-      const ext = r.holder(die, AT.external) !== undefined && r.flag(r.holder(die, AT.external)!, AT.external);
+      const extHolder = r.holder(die, AT.external);
+      const ext = extHolder !== undefined && r.flag(extHolder, AT.external);
       v = { key: ext ? name : `${die.unit.keyPrefix}/${name}`, name, kind: ext ? 'global' : 'static', file, line, type, size: 0, offset: where.addr };
     } else if (where) {
       v = { key: `${die.unit.keyPrefix}/${fn}#${name}`, name, kind: 'local-static', file, line, function: fn, type, size: 0, offset: where.addr };
@@ -694,6 +720,8 @@ export function readDwarf(sections: DwarfSections, options: ReadDwarfOptions = {
       if (isParam) v.param = true;
     }
     if (where && !where.plain) v.complexLocation = true;
+    const notes = annotationsOf(r, die);
+    if (notes.length) v.annotations = notes;
     // Inlined copies and abstract/concrete pairs describe the same variable more than once.
     const id = `${v.key}@${v.offset ?? ''}@${v.line}@${typeHolder?.off ?? 0}`;
     if (seen.has(id)) return;
@@ -706,7 +734,12 @@ export function readDwarf(sections: DwarfSections, options: ReadDwarfOptions = {
       switch (c.tag) {
         case TAG.variable: addVar(c, fn, false); break;
         case TAG.param: if (fn !== undefined) addVar(c, fn, true); break;
-        case TAG.subprogram: case TAG.inlined: walk(c, r.inheritedStr(c, AT.name) ?? fn); break;
+        case TAG.subprogram: case TAG.inlined: {
+          const name = r.inheritedStr(c, AT.name) ?? fn;
+          if (name && annotationsOf(r, c).includes('kitsune:notelocals')) noted.add(name);
+          walk(c, name);
+          break;
+        }
         case TAG.lexBlock: walk(c, fn); break;
         case TAG.base: case TAG.pointer: case TAG.struct: case TAG.union: case TAG.class: case TAG.enum:
         case TAG.typedef: case TAG.array: case TAG.subroutine: case TAG.const: case TAG.volatile:
@@ -760,103 +793,83 @@ export function dwarfSectionsFromWasm(bytes: Uint8Array): DwarfSections | null {
 
 // ---------------------------------------------------------------- printing
 
-/** For each type, the structs and unions reachable from it (itself included), by Tarjan's SCCs: members of a cycle share one set. */
-function structsReachable(types: CType[]): Set<TypeId>[] {
-  const n = types.length;
-  const index: number[] = new Array<number>(n).fill(-1), low: number[] = new Array<number>(n).fill(0);
-  const onStack: boolean[] = new Array<boolean>(n).fill(false), stack: TypeId[] = [];
-  const out: Set<TypeId>[] = new Array<Set<TypeId>>(n);
-  let counter = 0;
-  const visit = (v: TypeId): void => {
-    index[v] = low[v] = counter++;
-    stack.push(v); onStack[v] = true;
-    for (const w of refsOf(types[v]!)) {
-      if (index[w] === -1) { visit(w); low[v] = Math.min(low[v]!, low[w]!); }
-      else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
-    }
-    if (low[v] !== index[v]) return;
-    const members: TypeId[] = [];
-    let w: TypeId;
-    do { w = stack.pop()!; onStack[w] = false; members.push(w); } while (w !== v);
-    const set = new Set<TypeId>();
-    for (const m of members) {
-      const t = types[m]!;
-      if (t.kind === 'struct' || t.kind === 'union') set.add(m);
-      for (const x of refsOf(t)) for (const y of out[x] ?? []) set.add(y);
-    }
-    for (const m of members) out[m] = set;
-  };
-  for (let v = 0; v < n; v++) if (index[v] === -1) visit(v);
-  return out;
+/** Follows typedefs, which signatures do not see. */
+function untypedef(types: CType[], id: TypeId): TypeId {
+  for (let n = 0, t = types[id]; t?.kind === 'typedef' && n < 256; n++, t = types[id]) id = t.to;
+  return id;
 }
 
-const sigCaches = new WeakMap<DwarfInfo, { memo: Map<string, string>; reach: Set<TypeId>[] }>();
+/**
+ * Classes of types that no signature can tell apart (typedefs transparent,
+ * declaration places ignored), by partition refinement as in `minimize`.
+ * Printing the quotient graph makes the text canonical: of two bisimilar
+ * types, each prints exactly as the other would.
+ */
+function signatureClasses(types: CType[]): number[] {
+  const labels = types.map((t) => {
+    if (t.kind === 'struct' || t.kind === 'union') { const { file, line, ...rest } = t; return label(rest); }
+    return t.kind === 'typedef' ? 'typedef' : label(t);
+  });
+  return refine(labels, types.map((t) => refsOf(t).map((x) => untypedef(types, x))));
+}
+
+const sigCaches = new WeakMap<DwarfInfo, { classes: number[]; memo: Map<TypeId, string> }>();
 
 /**
- * Canonical structural text of a type: equal across two compilations iff the
- * types are the same. Typedefs are transparent, struct tags and sizes are kept,
- * a struct already being printed (a recursive type) is referred to by tag only.
- * Examples: 'struct node(8){int v@0;struct node* next@4}', 'unsigned int a:3@0b'
- * (a bitfield at bit 0), 'char const*', 'int[2][3]', 'int(int,char**)*'.
+ * Canonical structural text of a type: two types (from any two builds) are the
+ * same iff their signatures are equal. Typedefs are transparent; struct, union
+ * and enum tags, sizes, field names, offsets and bitfields count. Each struct,
+ * union or enum is spelled out where it first occurs and named by its tag after
+ * that (so recursion ends and the text stays linear in the size of the type
+ * graph); `#2` tells apart a second, different type with the same tag, and
+ * `struct #1` names an anonymous one.
+ * Examples: 'struct node(8){int v@0;struct node* next@4}',
+ * 'struct flags(4){unsigned int a:3@0b;unsigned int b:5@3b}' (bitfields at bits
+ * 0 and 3), 'char const*', 'char* const', 'int[2][3]', 'int(int,char**)*'.
  */
 export function typeSignature(info: DwarfInfo, id: TypeId): string {
   let cache = sigCaches.get(info);
-  if (!cache) sigCaches.set(info, (cache = { memo: new Map(), reach: structsReachable(info.types) }));
-  const { memo, reach } = cache;
-  const stack: TypeId[] = []; // structs being printed
+  if (!cache) sigCaches.set(info, (cache = { classes: signatureClasses(info.types), memo: new Map() }));
+  const { classes, memo } = cache;
+  const hit = memo.get(id);
+  if (hit !== undefined) return hit;
+  const named = new Map<number, string>(); // class -> name given at its first spelling
+  const tagUses = new Map<string, number>();
   const go = (id: TypeId): string => {
+    id = untypedef(info.types, id);
     const t = info.types[id];
     if (!t) throw new DwarfError(`expected a TypeId below ${info.types.length}, found ${id}`);
-    // The text depends only on which structs reachable from here are being printed: memoize on that.
-    const r = reach[id]!;
-    const key = `${id}|${stack.filter((x) => r.has(x)).join(',')}`;
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
-    let s: string;
     switch (t.kind) {
-      case 'void': s = 'void'; break;
-      case 'base': s = t.name; break;
-      case 'pointer': s = go(t.to) + '*'; break;
-      case 'typedef': s = go(t.to); break;
-      case 'const': case 'volatile': s = go(t.to) + ' ' + t.kind; break;
+      case 'void': return 'void';
+      case 'base': return t.name;
+      case 'pointer': return go(t.to) + '*';
+      case 'typedef': return go(t.to); // only a typedef cycle gets here
+      case 'const': case 'volatile': return go(t.to) + ' ' + t.kind;
       case 'array': {
         let dims = '', e: CType = t, eid = id;
-        // Collect dimensions through transparent typedefs so that int[2][3] reads naturally.
-        for (;;) {
-          if (e.kind === 'array') { dims += `[${e.count ?? ''}]`; eid = e.of; }
-          else if (e.kind === 'typedef') eid = e.to;
-          else break;
-          e = info.types[eid]!;
-        }
-        s = go(eid) + dims;
-        break;
+        for (; e.kind === 'array'; e = info.types[eid]!) { dims += `[${e.count ?? ''}]`; eid = untypedef(info.types, e.of); }
+        return go(eid) + dims;
       }
-      case 'function':
-        s = `${go(t.returns)}(${[...t.params.map(go), ...(t.variadic ? ['...'] : [])].join(',')})`;
-        break;
-      case 'enum':
-        s = `enum ${t.name ?? ''}(${t.size}){${t.values.map((v) => `${v.name}=${v.value}`).join(',')}}`;
-        break;
-      case 'struct': case 'union': {
-        const at = stack.lastIndexOf(id);
-        if (at >= 0) {
-          // A cycle: refer by tag, with a count of same-tagged structs in between only when that is ambiguous.
-          const shadow = stack.slice(at + 1).filter((x) => { const o = info.types[x]!; return o.kind === t.kind && o.name === t.name; }).length;
-          s = `${t.kind} ${t.name ?? ''}${shadow || t.name === null ? '^' + (shadow || stack.length - at) : ''}`;
-          break;
-        }
-        if (t.incomplete) { s = `${t.kind} ${t.name ?? ''}{?}`; break; }
-        stack.push(id);
-        const body = t.fields.map((f) => `${go(f.type)} ${f.name ?? ''}${f.bitSize !== undefined ? `:${f.bitSize}@${f.bitOffset ?? f.offset * 8}b` : `@${f.offset}`}`).join(';');
-        stack.pop();
-        s = `${t.kind} ${t.name ?? ''}(${t.size}){${body}}`;
-        break;
+      case 'function': return `${go(t.returns)}(${[...t.params.map(go), ...(t.variadic ? ['...'] : [])].join(',')})`;
+      case 'struct': case 'union': case 'enum': {
+        const c = classes[id]!;
+        const seen = named.get(c);
+        if (seen !== undefined) return seen;
+        const tag = `${t.kind} ${t.name ?? ''}`;
+        const n = (tagUses.get(tag) ?? 0) + 1;
+        tagUses.set(tag, n);
+        const name = t.name !== null && n === 1 ? tag : `${tag}#${n}`;
+        named.set(c, name);
+        if (t.kind === 'enum') return `${name}(${t.size}){${t.values.map((v) => `${v.name}=${v.value}`).join(',')}}`;
+        if (t.incomplete) return `${name}{?}`;
+        const body = t.fields.map((f) => `${go(f.type)} ${f.name ?? ''}${f.bitSize !== undefined ? `:${f.bitSize}@${f.bitOffset ?? f.offset * 8}b` : `@${f.offset}`}`);
+        return `${name}(${t.size}){${body.join(';')}}`;
       }
     }
-    memo.set(key, s);
-    return s;
   };
-  return go(id);
+  const s = go(id);
+  memo.set(id, s);
+  return s;
 }
 
 /** C-like display name: 'struct node *', 'int[10]', 'const char *', 'int (*)(int, char **)', typedef names as written. */

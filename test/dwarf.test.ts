@@ -31,6 +31,8 @@ struct msg { int len; char data[]; } *msgp;
 int (*handler)(int, char **);
 const volatile int cvi = 9;
 const char *name;
+char *const pc = 0;
+struct seg { point_t from; struct pt to; } seg;
 volatile void *vvp;
 void *opaque;
 struct flags { unsigned a : 3; unsigned b : 5; int c; } fl;
@@ -92,10 +94,16 @@ const bare = (info: DwarfInfo, id: TypeId): CType => {
   while (t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile') t = info.types[t.to]!;
   return t;
 };
-const struct = (info: DwarfInfo, key: string) => {
-  const t = bare(info, byKey(info, key).type);
-  if (t.kind !== 'struct' && t.kind !== 'union') throw new Error(`${key} is a ${t.kind}`);
+const asStruct = (info: DwarfInfo, id: TypeId) => {
+  const t = bare(info, id);
+  if (t.kind !== 'struct' && t.kind !== 'union') throw new Error(`type ${id} is a ${t.kind}`);
   return t;
+};
+const struct = (info: DwarfInfo, key: string) => asStruct(info, byKey(info, key).type);
+const pointee = (info: DwarfInfo, key: string): TypeId => {
+  const t = bare(info, byKey(info, key).type);
+  if (t.kind !== 'pointer') throw new Error(`${key} is a ${t.kind}`);
+  return t.to;
 };
 
 test('keys and kinds of globals, statics, local statics and noted locals', () => {
@@ -130,7 +138,7 @@ test('offsets are __memory_base-relative addresses of the real data', async () =
     const info = wasm === v1Wasm ? v1 : v2;
     const base = 1024;
     const memory = new WebAssembly.Memory({ initial: 4 });
-    const module = new WebAssembly.Module(wasm);
+    const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
     const env: Record<string, WebAssembly.ImportValue> = {
       memory,
       __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, base),
@@ -155,8 +163,8 @@ test('offsets are __memory_base-relative addresses of the real data', async () =
     // The compiler's own sizeof/offsetof against DWARF's.
     const layout = Array.from({ length: 7 }, (_, i) => dv.getUint32(at('layout') + 4 * i, true));
     const outer = struct(info, 'out');
-    const msg = bare(info, (bare(info, byKey(info, 'msgp').type) as { to: TypeId }).to) as Extract<CType, { kind: 'struct' }>;
-    const node = bare(info, (bare(info, byKey(info, 'head').type) as { to: TypeId }).to) as Extract<CType, { kind: 'struct' }>;
+    const msg = asStruct(info, pointee(info, 'msgp'));
+    const node = asStruct(info, pointee(info, 'head'));
     assert.equal(layout, [
       outer.size, outer.fields.find((f) => f.name === 'll')!.offset, outer.fields.find((f) => f.name === 'd')!.offset,
       msg.size, msg.fields.find((f) => f.name === 'data')!.offset, struct(info, 'uv').size, node.size,
@@ -202,18 +210,15 @@ test('types: bases, pointers, structs, unions, enums, arrays, functions, qualifi
   assert.ok(row.kind === 'array' && row.count === 3 && typeName(v1, row.of) === 'int');
   assert.is(byKey(v1, 'grid').size, 24);
 
-  const msgp = bare(v1, byKey(v1, 'msgp').type);
-  const msg = msgp.kind === 'pointer' ? bare(v1, msgp.to) : msgp;
-  assert.ok(msg.kind === 'struct' && msg.size === 4);
-  const data = msg.kind === 'struct' ? bare(v1, msg.fields[1]!.type) : msg;
-  assert.equal(data, { kind: 'array', of: data.kind === 'array' ? data.of : -1, count: null });
+  const msg = asStruct(v1, pointee(v1, 'msgp'));
+  assert.is(msg.size, 4);
+  const data = bare(v1, msg.fields[1]!.type);
+  assert.ok(data.kind === 'array' && data.count === null && typeName(v1, data.of) === 'char', 'flexible array member');
 
-  const handler = bare(v1, byKey(v1, 'handler').type);
-  const fn = handler.kind === 'pointer' ? bare(v1, handler.to) : handler;
+  const fn = bare(v1, pointee(v1, 'handler'));
   assert.ok(fn.kind === 'function' && fn.params.length === 2 && !fn.variadic);
-
-  const opaque = bare(v1, byKey(v1, 'opaque').type);
-  assert.ok(opaque.kind === 'pointer' && v1.types[opaque.to]!.kind === 'void' && opaque.size === 4);
+  assert.is(v1.types[pointee(v1, 'opaque')]!.kind, 'void');
+  assert.is(typeSize(v1, byKey(v1, 'opaque').type), 4);
 
   const fl = struct(v1, 'fl');
   assert.equal(fl.fields.map((f) => [f.name, f.offset, f.bitSize, f.bitOffset]), [['a', 0, 3, 0], ['b', 0, 5, 3], ['c', 4, undefined, undefined]]);
@@ -230,9 +235,16 @@ test('signatures: structural, stable across builds, changed by a new field, fini
   assert.is(sig(v1, 'fl'), 'struct flags(8){unsigned int a:3@0b;unsigned int b:5@3b;int c@4}');
   assert.is(sig(v1, 'big'), 'unsigned long long'); // typedefs are transparent
   assert.is(sig(v1, 'origin'), sig(v1, 'shared_pt'));
-  assert.is.not(sig(v1, 'name'), typeSignature(v1, (bare(v1, byKey(v1, 'name').type) as { to: TypeId }).to) + ' const');
+  assert.is(sig(v1, 'name'), 'char const*');
+  assert.is(sig(v1, 'pc'), 'char* const');
+  assert.is(typeName(v1, byKey(v1, 'pc').type), 'char *const');
+  // A struct met twice is spelled out once, then named.
+  assert.is(sig(v1, 'seg'), 'struct seg(16){struct pt(8){int x@0;int y@4} from@0;struct pt to@8}');
+  assert.is(sig(v1, 'grid'), 'int[2][3]');
+  assert.is(sig(v1, 'handler'), 'int(int,char**)*');
+  assert.is(sig(v1, 'col'), 'enum color(4){RED=0,GREEN=5,BLUE=-1}');
   // -O0/DWARF 4 and -O2/DWARF 5 builds agree on every unchanged type...
-  for (const key of ['counter', 'a.c/ratio', 'out', 'uv', 'col', 'grid', 'msgp', 'handler', 'cvi', 'name', 'vvp', 'fl', 'origin', 'ma_v', 'mb_v', 'big'])
+  for (const key of ['counter', 'a.c/ratio', 'out', 'uv', 'col', 'grid', 'msgp', 'handler', 'cvi', 'name', 'vvp', 'fl', 'origin', 'ma_v', 'mb_v', 'big', 'pc', 'seg'])
     assert.is(sig(v2, key), sig(v1, key), key);
   // ...and see the added field.
   assert.is.not(sig(v2, 'head'), sig(v1, 'head'));

@@ -192,8 +192,9 @@ export class KitsuneProcess {
           }
         }, options.timeoutMs);
       });
-      const exit = this.exited.then(() => refuse('wait', new KitsuneError('E_EXITED', 'the program exited before reaching an update point')));
-      const r = await Promise.race([result, exit, ...(timeout ? [timeout] : [])]);
+      const exit = this.exited.then(() => 'exited' as const);
+      const first = await Promise.race([result, exit, ...(timeout ? [timeout] : [])]);
+      const r = first === 'exited' ? refuse('wait', new KitsuneError('E_EXITED', 'the program exited before reaching an update point')) : first;
       if (timer) clearTimeout(timer);
       if (r.outcome === 'committed') this.meta = meta;
       return r;

@@ -259,7 +259,12 @@ export class Program {
 
   private timedMigration(f: () => number | void): number {
     const t = now();
-    try { return f() ?? 0; } finally { if (this.tx) this.tx.migrateMillis += now() - t; }
+    const tx = this.tx;
+    const stage = tx?.stage;
+    const r = f() ?? 0;
+    // Back in the new main once the migration call returns; a failure keeps 'migrate'.
+    if (tx) { tx.migrateMillis += now() - t; if (stage) tx.stage = stage; }
+    return r;
   }
 
   private automigrate(v: Version): void {
@@ -431,11 +436,7 @@ export class Program {
     // The old stack is dead now; clear it so that stale words there do not count as references.
     this.u8.fill(0, old.stackBase, old.stackBase + old.stackSize);
     this.rt.free(old.stackBase);
-    const firstPtr = this.rt.malloc(4);
-    const lo = old.dataBase, hi = old.dataBase + old.dataSize;
-    const refs = this.rt.__kitsune_scan_refs(0, lo, lo, hi, firstPtr) + this.rt.__kitsune_scan_refs(hi, this.rt.__kitsune_heap_top(), lo, hi, firstPtr);
-    const first = new DataView(this.memory.buffer).getUint32(firstPtr, true);
-    this.rt.free(firstPtr);
+    const { refs, first } = this.referencesInto(old.dataBase, old.dataBase + old.dataSize, next);
     let retainedBytes = 0, retainedReason: string | undefined;
     if (refs) {
       retainedBytes = old.dataSize;
@@ -459,6 +460,32 @@ export class Program {
         migrated: tx.migrated, retainedBytes, ...(retainedReason ? { retainedReason } : {}), snapshot: !!tx.snapshot,
       },
     });
+  }
+
+  /**
+   * Live words that point into [lo, hi): everything up to the heap's top but
+   * the dead parts of the stacks and the block itself.
+   */
+  private referencesInto(lo: number, hi: number, next: Version): { refs: number; first: number } {
+    const rtLow = (this.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0;
+    const skip = [
+      [rtLow, this.rt.__stack_pointer.value],
+      [lo, hi],
+      [next.stackBase, next.sp.value],
+    ].sort((a, b) => a[0] - b[0]);
+    const firstPtr = this.rt.malloc(4);
+    let refs = 0, first = 0, at = 0;
+    const top = this.rt.__kitsune_heap_top();
+    for (const [from, to] of [...skip, [top, top]]) {
+      if (from > at) {
+        const n = this.rt.__kitsune_scan_refs(at, from, lo, hi, firstPtr);
+        if (n && !refs) first = new DataView(this.memory.buffer).getUint32(firstPtr, true);
+        refs += n;
+      }
+      at = Math.max(at, to);
+    }
+    this.rt.free(firstPtr);
+    return { refs, first };
   }
 
   private rollback(tx: Transaction, reason: string): Version {
