@@ -19,7 +19,7 @@ export function parseArgs(args: string[], spec: Spec, command: string): Parsed {
     let name = m[1], inline = m[2];
     // Short options glued to their value: -Idir, -DX, -O2, -oout.wasm
     if (!arg.startsWith('--') && !(name in spec.values) && !(name in spec.flags) && name[0] in spec.values) {
-      inline = name.slice(1); name = name[0];
+      inline = arg.slice(2); name = name[0];
     }
     if (name in spec.flags) { out.flags[spec.flags[name]] = true; continue; }
     if (name in spec.values) {

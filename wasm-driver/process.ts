@@ -114,6 +114,9 @@ export class KitsuneProcess {
     return proc;
   }
 
+  /** Size of the program's linear memory, in bytes. */
+  memoryBytes(): number { return this.memory.buffer.byteLength; }
+
   /** The running version's metadata. */
   get version(): KitsuneMeta { return this.meta; }
 
