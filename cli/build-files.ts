@@ -34,13 +34,14 @@ export function programName(out: string): string {
   return base || path.basename(path.dirname(path.resolve(out)));
 }
 
-export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, progress: Progress): Promise<BuildResult> {
+/** `fromBytes` overrides --from with a version held in memory (kitsune dev). */
+export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, progress: Progress, fromBytes?: Uint8Array): Promise<BuildResult> {
   if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
   for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
   if (values.xf) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: .xf type transformation specs are not supported yet; this version migrates variables whose types are unchanged`);
   const includeDirs = (values.include as string[] | undefined) ?? [];
   const dirs = new Set([...sources.map((s) => path.dirname(s)), ...includeDirs]);
-  const from = values.from ? new Uint8Array(fs.existsSync(values.from as string) ? fs.readFileSync(values.from as string) : (() => { throw new KitsuneError('E_READ', `--from ${values.from}: no such file`); })()) : undefined;
+  const from = fromBytes ?? (values.from ? new Uint8Array(fs.existsSync(values.from as string) ? fs.readFileSync(values.from as string) : (() => { throw new KitsuneError('E_READ', `--from ${values.from}: no such file`); })()) : undefined);
   const opt = (values.opt as string | undefined) ?? '2';
   if (!/^[0-3sz]$/.test(opt)) throw new KitsuneError('E_USAGE', `kitsune build: -O${opt}: expected -O0, -O1, -O2, -O3, -Os or -Oz`);
   return build({

@@ -157,7 +157,6 @@ export class KitsuneProcess {
       const id = this.nextId++;
       const from = this.meta.buildId;
       const name = typeof next === 'string' ? next : 'the new version';
-      const requestedAt = now();
       const refuse = (stage: UpdateStage, e: unknown): UpdateResult => {
         const r: UpdateResult = { id, outcome: 'refused', from, stage, reason: messageOf(e), timings: {} };
         this.emit({ type: 'update', result: r });
@@ -177,6 +176,7 @@ export class KitsuneProcess {
         return refuse(stage, e);
       }
       const result = new Promise<UpdateResult>((resolve) => this.pending.set(id, resolve));
+      const requestedAt = now();
       this.worker.postMessage({ type: 'update', id, module, meta, snapshot: !!options.snapshot, requestedAt });
       Atomics.store(this.shared.ctl, Ctl.PendingUpdate, id);
       this.emit({ type: 'update-requested', id, to: meta.buildId });
