@@ -4,8 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WASI } from 'node:wasi';
 import { runClang, putFile, getFile, type Tree } from '../compiler/clang.js';
+
+// node:wasi warns that it is experimental, once, in the middle of the tables.
+const emitWarning = process.emitWarning;
+process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+  if (!String(w).includes('WASI is an experimental')) (emitWarning as (...a: unknown[]) => void).call(process, w, ...rest);
+}) as typeof process.emitWarning;
 
 const stub = fs.readFileSync(new URL('../../bench/programs/plain/kitsune.h', import.meta.url), 'utf8');
 
@@ -24,6 +29,7 @@ export async function runPlain(module: WebAssembly.Module, args: string[]): Prom
   const file = path.join(os.tmpdir(), `kitsune-bench-${process.pid}.out`);
   const fd = fs.openSync(file, 'w+');
   try {
+    const { WASI } = await import('node:wasi'); // after the warning filter above
     const wasi = new WASI({ version: 'preview1', args: ['plain.wasm', ...args], stdout: fd, returnOnExit: true });
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     const code = wasi.start(instance);
