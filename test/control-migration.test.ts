@@ -66,16 +66,16 @@ function check(out: string): { first: Item; last: Item } {
 }
 
 test('updated in the inner loop: v2 resumes the open session at its next item', async () => {
-  const run = await start(v1, [String(SESSIONS), '200', '300']);
+  const run = await start(v1, [String(SESSIONS), '120', '150']);
   await run.waitFor(/^v1 session 2 item 2\/4 .*\n/m);
-  const r = await run.proc.update(v2);
+  const r = await run.proc.update(v2, { timeoutMs: 5000 });
   assert.is(r.outcome, 'committed', JSON.stringify(r));
   assert.is(r.point, 'session');
   for (const k of ['total', 'opened', 'current', 'history', 'main#closed', 'run_session#i']) assert.ok(r.migrated!.includes(k), `${k} migrated: ${r.migrated}`);
   assert.is(await run.proc.exited, 0);
   const out = run.out();
   const { first, last } = check(out);
-  // The request cut v1's 200 ms sleep after item 2 short: v2 took item 3.
+  // The request cut v1's 120 ms sleep after item 2 short: v2 took item 3.
   assert.equal([last.version, last.session, last.item], ['v1', 2, 2], out);
   assert.equal([first.version, first.session, first.item], ['v2', 2, 3], out);
   // Session 1 by v1: 11+12+13 = 36; session 2: 21+22 by v1, then 2*(23+24) by v2.
@@ -88,14 +88,14 @@ test('updated in the inner loop: v2 resumes the open session at its next item', 
 });
 
 test('updated in the outer loop: v2 resumes accepting, the closed sessions kept', async () => {
-  const run = await start(v1, [String(SESSIONS), '50', '600']);
+  const run = await start(v1, [String(SESSIONS), '30', '400']);
   await run.waitFor(/^v1 session 2 closed: .*\n/m);
-  const r = await run.proc.update(v2);
+  const r = await run.proc.update(v2, { timeoutMs: 5000 });
   assert.is(r.outcome, 'committed', JSON.stringify(r));
   assert.is(r.point, 'accept');
   assert.ok(r.migrated!.includes('main#closed') && !r.migrated!.includes('run_session#i'), `migrated: ${r.migrated}`);
-  // The request cut v1's 600 ms wait for a connection short.
-  assert.ok(r.timings.wait! < 400, `waited ${r.timings.wait} ms for the update point`);
+  // The request cut v1's 400 ms wait for a connection short.
+  assert.ok(r.timings.wait! < 200, `waited ${r.timings.wait} ms for the update point`);
   assert.is(await run.proc.exited, 0);
   const out = run.out();
   const { first, last } = check(out);
