@@ -233,7 +233,11 @@ export class Program {
       kitsune_do_automigrate: () => this.timedMigration(() => this.automigrate(v)),
       __kitsune_migrate_var: (name: number, func: number, file: number, addr: number, size: number) =>
         this.timedMigration(() => this.migrateVar(v, this.cstring(name), func ? this.cstring(func) : '', file ? this.cstring(file) : '', addr, size)),
-      sleep: (sec: number) => (this.shared.sleep(sec * 1000) ? 0 : 1),
+      sleep: (sec: number) => {
+        // Cut short, sleep() returns the seconds left, as on Linux.
+        const start = performance.now();
+        return this.shared.sleep(sec * 1000) ? 0 : Math.max(1, Math.ceil(sec - (performance.now() - start) / 1000));
+      },
       usleep: (us: number) => (this.shared.sleep(us / 1000) ? 0 : this.fail(Errno.INTR)),
       nanosleep: (req: number, rem: number) => {
         const dv = new DataView(this.memory.buffer);

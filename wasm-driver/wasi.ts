@@ -155,7 +155,9 @@ export class Wasi {
       if (s.tag !== 0) continue;
       const absolute = (s.flags & 1) !== 0;
       const ms = Number(s.timeout) / 1e6;
-      deadline = Math.min(deadline, absolute ? start + (ms - now()) : start + ms);
+      // The clock id sits where an fd would: realtime (0) is wall time, the others monotonic.
+      const clockNow = s.fd === 0 ? now() : performance.now();
+      deadline = Math.min(deadline, absolute ? start + (ms - clockNow) : start + ms);
     }
     const ready = () => subs.filter((s) => (s.tag === 1 && s.fd === 0 && (this.o.shared.stdinAvailable() > 0 || this.o.shared.stdinClosed())) || (s.tag === 2 && (s.fd === 1 || s.fd === 2)));
     const shared = this.o.shared;
