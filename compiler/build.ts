@@ -2,12 +2,14 @@
 // side module with a `kitsune` section and Asyncify on the update path.
 import { runClang, putFile, getFile, type Tree, type Progress } from './clang.js';
 import { asyncify } from './asyncify.js';
-import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo } from './dwarf.js';
+import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
 import { KitsuneError } from '../wasm-driver/errors.js';
 import { FORMAT_VERSION, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
 import { checkCompatible } from '../wasm-driver/compat.js';
 import { rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
-import { kitsuneHeader } from './kitsune-header.js';
+import { runtimeHeader, posixHeaders } from './kitsune-header.js';
+import { planMigration, XF_FILE, type MigrationPlan } from './xf-gen.js';
+import { parseXf, type XfSpec } from './xf-parser.js';
 
 export interface SourceFile { path: string; text: string }
 
@@ -22,12 +24,20 @@ export interface BuildOptions {
   optimize?: number | 's' | 'z';
   /** The version this one updates: its state must be able to move here. */
   from?: Uint8Array;
+  /** A state transformation spec (.xf, Kitsune's syntax) for the update from `from`. */
+  xf?: SourceFile;
   /** Program name; defaults to the one of `from`, else derived from the output name. */
   name?: string;
   progress?: Progress;
 }
 
-export interface BuildResult { wasm: Uint8Array; meta: KitsuneMeta; diagnostics: string; notes: string[]; millis: number }
+export interface BuildResult {
+  wasm: Uint8Array; meta: KitsuneMeta; diagnostics: string; notes: string[]; millis: number;
+  /** How state moves from `from` (absent without one). */
+  plan?: MigrationPlan;
+  /** The generated migration C, when the update needs one. */
+  xfCode?: string;
+}
 
 export class BuildError extends KitsuneError {
   constructor(message: string, readonly diagnostics: string) {
@@ -43,7 +53,7 @@ const INCLUDE = '/kitsune/include';
 const mount = (p: string) => (p.startsWith('/') ? p : `${ROOT}/${p}`);
 const unmount = (text: string) => text.split(`${ROOT}/`).join('');
 
-export const ENTRY_EXPORTS = ['__main_argc_argv', '__main_void', '_kitsune_prestart_xform', '_kitsune_mainupdate_xform', '__wasm_apply_data_relocs', '__wasm_call_ctors'];
+export const ENTRY_EXPORTS = ['__main_argc_argv', '__main_void', '_kitsune_prestart_xform', '_kitsune_mainupdate_xform', '__kitsune_xf_var', '__wasm_apply_data_relocs', '__wasm_call_ctors'];
 
 /** wasi-libc hides these headers behind flags; Kitsune programs expect them. */
 export const EMULATION_DEFINES = ['_WASI_EMULATED_SIGNAL', '_WASI_EMULATED_PROCESS_CLOCKS', '_WASI_EMULATED_GETPID', '_WASI_EMULATED_MMAN'];
@@ -54,11 +64,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (!options.sources.length) throw new KitsuneError('E_USAGE', 'expected at least one C source file, found none');
   const oldMeta = options.from ? readMeta(options.from, '--from') : undefined;
 
+  const spec: XfSpec | undefined = options.xf ? parseXf(options.xf.text, options.xf.path) : undefined;
+  if (spec && !oldMeta) throw new KitsuneError('E_USAGE', `${options.xf!.path}: a .xf spec describes an update, so it needs --from the version it updates`);
+
   const tree: Tree = {};
   for (const f of [...options.sources, ...(options.headers ?? [])]) putFile(tree, mount(f.path), f.text);
-  putFile(tree, `${INCLUDE}/kitsune.h`, await kitsuneHeader());
+  putFile(tree, `${INCLUDE}/kitsune.h`, await runtimeHeader('kitsune.h'));
+  putFile(tree, `${INCLUDE}/kitsune_xf.h`, await runtimeHeader('kitsune_xf.h'));
+  for (const [p, text] of Object.entries(await posixHeaders())) putFile(tree, `${INCLUDE}/${p}`, text);
   const opt = options.optimize ?? 2;
-  const args = [
+  const args = (extra: string[]) => [
     `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const',
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
@@ -67,19 +82,36 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     '-Wl,--shared-memory', '-Wl,--no-check-features',
     ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),
     '-o', '/out/version.wasm',
-    ...options.sources.map((s) => mount(s.path)),
+    ...options.sources.map((s) => mount(s.path)), ...extra,
   ];
-  progress(`compiling ${options.sources.map((s) => s.path).join(' ')}`);
-  const r = await runClang(args, tree, progress);
-  const diagnostics = unmount(r.diagnostics);
-  const linked = getFile(r.files, '/out/version.wasm');
-  if (!r.ok || !linked) throw new BuildError(`could not compile ${options.sources.map((s) => s.path).join(' ')}:`, diagnostics);
+  const names = options.sources.map((s) => s.path).join(' ');
+  progress(`compiling ${names}`);
+  let r = await runClang(args([]), tree, progress);
+  let diagnostics = unmount(r.diagnostics);
+  let linked = getFile(r.files, '/out/version.wasm');
+  if (!r.ok || !linked) throw new BuildError(`could not compile ${names}:`, diagnostics);
   const notes: string[] = [];
 
-  const sections = dwarfSectionsFromWasm(linked);
-  if (!sections) throw new KitsuneError('E_BUILD', 'clang produced no DWARF (.debug_info); kitsune needs it for the types of globals');
-  const dwarf = readDwarf(sections);
-  const variables = variablesOf(dwarf);
+  let dwarf = readVersionDwarf(linked);
+  let variables = variablesOf(dwarf);
+  let plan: MigrationPlan | undefined;
+  if (oldMeta) {
+    // The new types are known only now: plan the migration, then build again with its code.
+    plan = planMigration({ types: oldMeta.types as CType[], variables: oldMeta.variables }, { types: dwarf.types, variables }, spec);
+    if (plan.problems.length) {
+      throw new KitsuneError('E_XF_REFUSED', `this update cannot carry the running state over (${plan.problems.length} reason(s)); nothing was built:`, plan.problems);
+    }
+    if (plan.code) {
+      progress(`compiling the generated migration (${plan.entries.length} variable(s))`);
+      putFile(tree, `${ROOT}/${XF_FILE}`, plan.code);
+      r = await runClang(args([`${ROOT}/${XF_FILE}`]), tree, progress);
+      diagnostics = unmount(r.diagnostics);
+      linked = getFile(r.files, '/out/version.wasm');
+      if (!r.ok || !linked) throw new BuildError(`could not compile the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules'):`, diagnostics);
+      dwarf = readVersionDwarf(linked);
+      variables = variablesOf(dwarf).filter((v) => !v.key.startsWith(`${XF_FILE}/`) && v.file !== XF_FILE);
+    }
+  }
   const sourceText = options.sources.map((s) => s.text).join('\n');
   const updatePoints = [...new Set([...sourceText.matchAll(/kitsune_update\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/g)].map((m) => m[1]))];
   if (!updatePoints.length) notes.push('no update point (kitsune_update("name")) found: this version can start but never be updated');
@@ -103,9 +135,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     types: dwarf.types,
     tableFunctions: a.tableFunctions,
     asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}) },
+    ...(plan?.code ? { xf: { entries: plan.entries } } : {}),
   };
   if (oldMeta) checkCompatible(oldMeta, meta, 'this build');
-  return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started };
+  return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started, ...(plan ? { plan } : {}), ...(plan?.code ? { xfCode: plan.code } : {}) };
+}
+
+function readVersionDwarf(linked: Uint8Array): DwarfInfo {
+  const sections = dwarfSectionsFromWasm(linked);
+  if (!sections) throw new KitsuneError('E_BUILD', 'clang produced no DWARF (.debug_info); kitsune needs it for the types of globals');
+  return readDwarf(sections);
 }
 
 function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
@@ -117,6 +156,7 @@ function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
     typeName: typeName(dwarf, v.type),
     signature: typeSignature(dwarf, v.type),
     ...(v.annotations?.includes('kitsune:manual') ? { manual: true } : {}),
+    ...(v.annotations?.length ? { annotations: v.annotations } : {}),
   }));
 }
 

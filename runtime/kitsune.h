@@ -64,6 +64,29 @@ static inline __attribute__((always_inline)) void kitsune_update(const char *poi
 #define E_MANUAL_MIGRATE KITSUNE_TAG("kitsune:manual")
 #define E_AUTO_MIGRATE KITSUNE_TAG("kitsune:auto")
 
+/* Type annotations for state transformation, as Kitsune's transform.h. They
+ * go on a field or a variable and tell the generated migration what C's types
+ * do not: how many objects a pointer points to, what a void * holds.
+ *   E_PTR(T)            this void * (or integer) points to one T
+ *   E_PTRARRAY(n)       this pointer points to n objects; n is a constant or
+ *                       self.field, a field of the same struct
+ *   E_ARRAY(n)          this flexible array member holds n elements
+ *   E_SZ                this char * is a NUL-terminated string
+ *   E_OPAQUE            copy the bytes as they are, never look inside
+ *   E_IGNORE            do not migrate: the new field or variable starts zeroed
+ *   E_GENERIC(T)        on a struct: it is generic in T (void * fields E_T(T))
+ *   E_T(T)              this void * points to the struct's type argument T
+ *   E_G(T, ARG)         this generic struct T (or pointer to it) holds ARG */
+#define E_PTR(type) KITSUNE_TAG("kitsune:ptr:" #type)
+#define E_PTRARRAY(n) KITSUNE_TAG("kitsune:ptrarray:" #n)
+#define E_ARRAY(n) KITSUNE_TAG("kitsune:array:" #n)
+#define E_SZ KITSUNE_TAG("kitsune:sz")
+#define E_OPAQUE KITSUNE_TAG("kitsune:opaque")
+#define E_IGNORE KITSUNE_TAG("kitsune:ignore")
+#define E_GENERIC(param) KITSUNE_TAG("kitsune:generic:" #param)
+#define E_T(param) KITSUNE_TAG("kitsune:t:" #param)
+#define E_G(type, arg) KITSUNE_TAG("kitsune:g:" #arg)
+
 /* Hooks a version may define; the driver calls them while updating:
  * _kitsune_prestart_xform before the new main, _kitsune_mainupdate_xform when
  * the new version reaches the update point the old one left from. */

@@ -38,8 +38,10 @@ export function checkCompatible(oldMeta: KitsuneMeta, newMeta: KitsuneMeta, wher
   }
   const plans = planVariables(oldMeta, newMeta);
   // A manual variable with a new type is fine unless the program migrates it
-  // itself, which the driver refuses when it happens.
-  const changed = plans.filter((p) => p.action === 'changed' && !p.new!.manual);
+  // itself, which the driver refuses when it happens. A variable that the
+  // version's generated migration code moves is fine too.
+  const generated = new Set((newMeta.xf?.entries ?? []).map((e) => e.key));
+  const changed = plans.filter((p) => p.action === 'changed' && !p.new!.manual && !generated.has(p.key));
   if (changed.length) {
     throw new KitsuneError('E_TYPE_CHANGED', `${where}: ${changed.length} variable(s) changed type and cannot be migrated:`, changed.map(describeChange));
   }

@@ -27,6 +27,17 @@ export interface KitsuneVariable {
   signature: string;
   /** Marked E_MANUAL_MIGRATE: kitsune_do_automigrate leaves it alone. */
   manual?: boolean;
+  /** kitsune.h annotations on the declaration (E_PTRARRAY(n) arrives as "kitsune:ptrarray:n"). */
+  annotations?: string[];
+}
+
+/** A variable that the version's generated migration code moves: entry `index` of `__kitsune_xf_var`. */
+export interface XfEntry {
+  /** The new variable's key. */
+  key: string;
+  /** The old variable it comes from: another key after a rename, null for INIT. */
+  from: string | null;
+  index: number;
 }
 
 export interface KitsuneMeta {
@@ -42,6 +53,8 @@ export interface KitsuneMeta {
   /** Names of the functions this version puts in the table, in slot order. */
   tableFunctions: string[];
   asyncify: { ignoreIndirect: boolean; note?: string };
+  /** Present when the version was built --from another with types that change. */
+  xf?: { entries: XfEntry[] };
 }
 
 export function encodeMeta(meta: KitsuneMeta): Uint8Array {

@@ -28,6 +28,8 @@ type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   exit(code: number): void; fflush(f: number): number;
   __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
   __kitsune_scan_refs(from: number, to: number, lo: number, hi: number, first: number): number; __kitsune_heap_top(): number;
+  __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
+  __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number;
 };
 
 interface Version {
@@ -43,7 +45,13 @@ interface Version {
   tableSize: number;
   /** Locals noted through MIGRATE_LOCAL, by key. */
   locals: Map<string, { addr: number; size: number }>;
+  /** Function names of its table slots, both ways: function pointers move by name. */
+  slotName: Map<number, string>;
+  slotOf: Map<string, number>;
 }
+
+/** An old version's static data, freed once nothing points into it. */
+interface Retired { lo: number; hi: number; version: number; lastScan: number; reported: boolean }
 
 interface Transaction {
   msg: UpdateMessage;
@@ -79,6 +87,11 @@ export class Program {
   private callbackDepth = 0;
   private nextVersionPath: string | null = null;
   private retired: { from: number; to: number; version: number; build: string }[] = [];
+  /** Slots of retired versions, by the function name they forward to in the current version. */
+  private forwarded = new Map<number, string>();
+  /** Retired slots whose function the current version lacks: a call there traps. */
+  private orphaned = new Map<number, string>();
+  private pendingData: Retired[] = [];
   private hasUpdated = false;
 
   constructor(
@@ -150,7 +163,14 @@ export class Program {
     const version: Version = {
       meta: bytesMeta, number, exports: undefined as unknown as Exports, sp, dataBase, dataSize: dylink.memorySize,
       stackBase, stackSize: this.stackSize, tableBase, tableSize: dylink.tableSize, locals: new Map(),
+      slotName: new Map(), slotOf: new Map(),
     };
+    // The elem segment fills the version's slots from __table_base in this order.
+    bytesMeta.tableFunctions.forEach((name, i) => {
+      if (i >= dylink.tableSize) return;
+      version.slotName.set(tableBase + i, name);
+      if (!version.slotOf.has(name)) version.slotOf.set(name, tableBase + i);
+    });
     const gotMem = new Map<string, WebAssembly.Global>();
     const gotFunc = new Map<string, WebAssembly.Global>();
     const missing: string[] = [];
@@ -202,6 +222,8 @@ export class Program {
       this.table.grow(1);
       this.table.set(slot, fn as (...a: unknown[]) => unknown);
       g.value = slot;
+      // The runtime's functions never retire: only the version's own slots move by name.
+      if (typeof ex[name] === 'function') { version.slotName.set(slot, name); version.slotOf.set(name, slot); }
     }
     if (missing.length) throw new KitsuneError('E_LINK', `version ${bytesMeta.buildId} needs symbols nobody defines:`, missing);
     for (const f of ['asyncify_start_unwind', 'asyncify_stop_unwind', 'asyncify_start_rewind', 'asyncify_get_state']) {
@@ -233,16 +255,23 @@ export class Program {
       kitsune_do_automigrate: () => this.timedMigration(() => this.automigrate(v)),
       __kitsune_migrate_var: (name: number, func: number, file: number, addr: number, size: number) =>
         this.timedMigration(() => this.migrateVar(v, this.cstring(name), func ? this.cstring(func) : '', file ? this.cstring(file) : '', addr, size)),
+      __kitsune_xf_fail: (what: number, where: number) => {
+        throw new KitsuneError('E_MIGRATE', `${this.cstring(what)}${where ? ` (old address 0x${where.toString(16)})` : ''}`);
+      },
+      __kitsune_xf_fn: (slot: number, where: number) => this.remapFunction(v, slot, this.cstring(where)),
+      __kitsune_xf_data: (p: number) => this.remapData(v, p),
       sleep: (sec: number) => {
         // Cut short, sleep() returns the seconds left, as on Linux.
         const start = performance.now();
+        this.idle(sec * 1000);
         return this.shared.sleep(sec * 1000) ? 0 : Math.max(1, Math.ceil(sec - (performance.now() - start) / 1000));
       },
-      usleep: (us: number) => (this.shared.sleep(us / 1000) ? 0 : this.fail(Errno.INTR)),
+      usleep: (us: number) => { this.idle(us / 1000); return this.shared.sleep(us / 1000) ? 0 : this.fail(Errno.INTR); },
       nanosleep: (req: number, rem: number) => {
         const dv = new DataView(this.memory.buffer);
         const ms = Number(dv.getBigInt64(req, true)) * 1000 + dv.getInt32(req + 8, true) / 1e6;
         const start = performance.now();
+        this.idle(ms);
         if (this.shared.sleep(ms)) return 0;
         if (rem) {
           const left = Math.max(0, ms - (performance.now() - start));
@@ -275,45 +304,147 @@ export class Program {
     const tx = this.tx;
     if (!tx || tx.next !== v) return;
     tx.stage = 'migrate';
-    const olds = new Map(tx.old.meta.variables.map((x) => [x.key, x]));
     for (const nv of v.meta.variables) {
-      const ov = olds.get(nv.key);
-      if (!ov || nv.manual || nv.kind === 'local' || nv.offset === undefined || ov.offset === undefined) continue;
-      this.copyVariable(tx, ov, nv, v.dataBase + nv.offset);
+      if (nv.manual || nv.kind === 'local' || nv.offset === undefined) continue;
+      this.migrateOne(tx, v, nv.key, v.dataBase + nv.offset, nv.size);
     }
   }
 
-  private copyVariable(tx: Transaction, ov: KitsuneMeta['variables'][number], nv: KitsuneMeta['variables'][number], to: number): void {
-    if (ov.signature !== nv.signature || ov.size !== nv.size) {
-      throw new KitsuneError('E_MIGRATE', `variable \`${nv.key}\` (${nv.file}:${nv.line}) changed type from \`${ov.typeName}\` to \`${nv.typeName}\` and nothing migrates it`);
+  /** Moves one variable into `to`: by the generated migration code when the version has an entry for it, else as bytes. */
+  private migrateOne(tx: Transaction, v: Version, key: string, to: number, size: number): boolean {
+    const entry = v.meta.xf?.entries.find((e) => e.key === key);
+    if (entry) {
+      const from = entry.from === null ? 0 : this.oldAddress(tx, entry.from);
+      if (from === undefined) return false;
+      (v.exports.__kitsune_xf_var as (i: number, to: number, from: number) => number)(entry.index, to, from);
+      if (this.rt.__kitsune_xf_failed()) throw new KitsuneError('E_MIGRATE', `out of memory in the runtime while migrating \`${key}\``);
+      tx.migrated.push(key);
+      return true;
     }
-    const from = tx.old.dataBase + ov.offset!;
+    const ov = tx.old.meta.variables.find((x) => x.key === key);
+    const from = this.oldAddress(tx, key);
+    if (!ov || from === undefined) return false;
+    const nv = v.meta.variables.find((x) => x.key === key) ?? { ...ov, size };
+    if (ov.signature !== nv.signature || ov.size !== size) {
+      throw new KitsuneError('E_MIGRATE', `variable \`${key}\` (${nv.file}:${nv.line}) changed type from \`${ov.typeName}\` to \`${nv.typeName}\` and nothing migrates it (build the new version --from the old one to generate its transformation)`);
+    }
     // Migration writes only the new version's variables: the old ones stay intact for a rollback.
-    this.u8.copyWithin(to, from, from + nv.size);
-    tx.migrated.push(nv.key);
+    this.u8.copyWithin(to, from, from + size);
+    tx.migrated.push(key);
+    return true;
+  }
+
+  private oldAddress(tx: Transaction, key: string): number | undefined {
+    const ov = tx.old.meta.variables.find((x) => x.key === key);
+    if (ov?.offset !== undefined) return tx.old.dataBase + ov.offset;
+    return tx.old.locals.get(key)?.addr;
   }
 
   private migrateVar(v: Version, name: string, func: string, file: string, addr: number, size: number): number {
     const key = file && func ? `${file}/${func}#${name}` : file ? `${file}/${name}` : func ? `${func}#${name}` : name;
-    const isLocal = func && !file;
-    // Note the local in the running version, so that the next update finds it.
-    if (isLocal) v.locals.set(key, { addr, size });
+    // Note a local in the running version, so that the next update finds it.
+    if (func && !file) v.locals.set(key, { addr, size });
     const tx = this.tx;
     if (!tx || tx.next !== v) return 0;
     tx.stage = 'migrate';
-    if (isLocal) {
-      const old = tx.old.locals.get(key);
-      if (!old) return 0;
-      if (old.size !== size) throw new KitsuneError('E_MIGRATE', `local \`${key}\` changed size from ${old.size} to ${size} bytes and nothing migrates it`);
-      this.u8.copyWithin(addr, old.addr, old.addr + size);
-      tx.migrated.push(key);
-      return 1;
+    return this.migrateOne(tx, v, key, addr, size) ? 1 : 0;
+  }
+
+  /**
+   * Where the old version's globals move: before any transform runs, each old
+   * variable's address maps to its new one, so pointers to globals follow
+   * them by key, renames included.
+   */
+  private beginMigration(tx: Transaction, next: Version): void {
+    const old = tx.old;
+    this.rt.__kitsune_xf_begin(old.dataBase, old.dataBase + old.dataSize);
+    const entries = new Map((next.meta.xf?.entries ?? []).map((e) => [e.key, e]));
+    const olds = new Map(old.meta.variables.map((x) => [x.key, x]));
+    for (const nv of next.meta.variables) {
+      if (nv.offset === undefined) continue;
+      const e = entries.get(nv.key);
+      const ov = olds.get(e ? e.from ?? '' : nv.key);
+      if (ov?.offset !== undefined && ov.size > 0) this.rt.__kitsune_xf_insert(old.dataBase + ov.offset, next.dataBase + nv.offset, 0);
     }
-    const ov = tx.old.meta.variables.find((x) => x.key === key);
-    if (!ov) return 0;
-    const nv = v.meta.variables.find((x) => x.key === key) ?? { ...ov, size };
-    this.copyVariable(tx, ov, nv, addr);
-    return 1;
+  }
+
+  /** A function pointer of the old version: the new version's function of the same name. */
+  private remapFunction(next: Version, slot: number, where: string): number {
+    const old = this.tx?.old;
+    const name = old?.slotName.get(slot) ?? this.forwarded.get(slot);
+    if (!slot || name === undefined) return slot; // null, or a runtime (libc) function: those never move
+    const n = this.slotFor(next, name);
+    if (n === undefined) throw new KitsuneError('E_MIGRATE', `${where}: a function pointer to \`${name}\`, which the new version does not define; keep the function or write a rule that replaces the pointer`);
+    return n;
+  }
+
+  private slotFor(v: Version, name: string): number | undefined {
+    let slot = v.slotOf.get(name);
+    const fn = v.exports[name];
+    if (slot === undefined && typeof fn === 'function') {
+      slot = this.table.length;
+      this.table.grow(1);
+      this.table.set(slot, fn as (...a: unknown[]) => unknown);
+      v.slotOf.set(name, slot);
+      v.slotName.set(slot, name);
+    }
+    return slot;
+  }
+
+  /**
+   * A pointer into the old version's static data, from an object being
+   * transformed: into a variable, it follows the variable by key; into a
+   * string literal, it moves to the identical literal of the new version if
+   * there is one. Otherwise it stays, and the old data is kept (see idle()).
+   */
+  private remapData(next: Version, p: number): number {
+    const tx = this.tx;
+    if (!tx) return p;
+    const old = tx.old;
+    const off = p - old.dataBase;
+    const ov = old.meta.variables.find((x) => x.offset !== undefined && off >= x.offset && off < x.offset + Math.max(x.size, 1));
+    if (ov) {
+      const e = next.meta.xf?.entries.find((x) => x.from === ov.key);
+      const nv = next.meta.variables.find((x) => x.key === (e?.key ?? ov.key));
+      const delta = off - ov.offset!;
+      if (nv?.offset !== undefined && (delta === 0 || (nv.signature === ov.signature && delta < nv.size))) return next.dataBase + nv.offset + delta;
+      return p;
+    }
+    const u8 = this.u8;
+    const end = u8.indexOf(0, p);
+    if (end < 0 || end >= old.dataBase + old.dataSize) return p;
+    const text = u8.subarray(p, end + 1);
+    const lo = next.dataBase, hi = next.dataBase + next.dataSize;
+    for (let i = u8.indexOf(text[0]!, lo); i >= 0 && i + text.length <= hi; i = u8.indexOf(text[0]!, i + 1)) {
+      let k = 1;
+      while (k < text.length && u8[i + k] === text[k]) k++;
+      if (k === text.length) return i;
+    }
+    return p;
+  }
+
+  /**
+   * The program is about to wait: a good moment, off any update's pause, to
+   * check whether an old version's static data is still pointed into and
+   * free it if not. Retried at most once a second while something does.
+   */
+  private idle(ms: number): void {
+    if (!this.pendingData.length || ms < 1 || this.tx) return;
+    const t = now();
+    for (const r of [...this.pendingData]) {
+      if (t - r.lastScan < 1000) continue;
+      r.lastScan = t;
+      const { refs, first } = this.referencesInto(r.lo, r.hi, this.current);
+      const millis = now() - t;
+      if (!refs) {
+        this.rt.free(r.lo);
+        this.pendingData.splice(this.pendingData.indexOf(r), 1);
+        this.host.post({ type: 'reclaim', version: r.version, bytes: r.hi - r.lo, freed: true, millis });
+      } else if (!r.reported) {
+        r.reported = true;
+        this.host.post({ type: 'reclaim', version: r.version, bytes: r.hi - r.lo, freed: false, millis, reason: `${refs} word(s) of live memory still point into version ${r.version}'s static data (the first at 0x${first.toString(16)}), e.g. a string literal or static buffer it owned; kept so no pointer dangles` });
+      }
+    }
   }
 
   // ---- update points -------------------------------------------------------
@@ -417,6 +548,7 @@ export class Program {
       const dylinkSection = WebAssembly.Module.customSections(tx.msg.module, 'dylink.0')[0];
       tx.next = this.load(tx.msg.module, tx.msg.meta, dylinkSection ? new Uint8Array(dylinkSection) : null);
       tx.loadMillis = now() - t;
+      this.beginMigration(tx, tx.next);
       Atomics.or(this.i32, this.stateIndex(), UPDATING);
       tx.stage = 'init';
       const pre = tx.next.exports._kitsune_prestart_xform;
@@ -436,21 +568,16 @@ export class Program {
     if (typeof hook === 'function') hook();
     if (this.rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');
     this.rt.__kitsune_track_commit();
+    const movedObjects = this.rt.__kitsune_xf_commit();
     const old = tx.old;
     // The old stack is dead now; clear it so that stale words there do not count as references.
     this.u8.fill(0, old.stackBase, old.stackBase + old.stackSize);
     this.rt.free(old.stackBase);
-    const { refs, first } = this.referencesInto(old.dataBase, old.dataBase + old.dataSize, next);
-    let retainedBytes = 0, retainedReason: string | undefined;
-    if (refs) {
-      retainedBytes = old.dataSize;
-      retainedReason = `${refs} word(s) of live memory still point into version ${old.number}'s static data (the first at 0x${first.toString(16)}), e.g. a string literal or static buffer it owned; kept so no pointer dangles`;
-    } else {
-      this.rt.free(old.dataBase);
-    }
-    // Stale function pointers into the old version must not run its code.
-    for (let i = old.tableBase; i < old.tableBase + old.tableSize; i++) this.table.set(i, null);
-    this.retired.push({ from: old.tableBase, to: old.tableBase + old.tableSize, version: old.number, build: old.meta.buildId });
+    // The old static data may still be pointed into from state no transform
+    // walked (a string literal in an unchanged struct): checked when the
+    // program next waits, not here, so the pause does not grow with the heap.
+    this.pendingData.push({ lo: old.dataBase, hi: old.dataBase + old.dataSize, version: old.number, lastScan: 0, reported: false });
+    this.forwardSlots(old, next);
     Atomics.and(this.i32, this.stateIndex(), ~UPDATING);
     this.current = next;
     this.tx = undefined;
@@ -461,9 +588,30 @@ export class Program {
       type: 'update', result: {
         id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
         timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
-        migrated: tx.migrated, retainedBytes, ...(retainedReason ? { retainedReason } : {}), snapshot: !!tx.snapshot,
+        migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
       },
     });
+  }
+
+  /**
+   * Function pointers that survive in state no transform walked still hold
+   * the old version's slots: each retired slot now calls the new version's
+   * function of the same name, and traps (see describeCrash) if there is none.
+   */
+  private forwardSlots(old: Version, next: Version): void {
+    for (let i = old.tableBase; i < old.tableBase + old.tableSize; i++) this.table.set(i, null);
+    for (const [slot, name] of old.slotName) this.forwarded.set(slot, name);
+    for (const [slot, name] of this.forwarded) {
+      const target = this.slotFor(next, name);
+      if (target !== undefined && target !== slot) {
+        this.table.set(slot, this.table.get(target));
+      } else if (target === undefined) {
+        this.table.set(slot, null);
+        this.forwarded.delete(slot);
+        this.orphaned.set(slot, `${name} (version ${old.number})`);
+      }
+    }
+    this.retired.push({ from: old.tableBase, to: old.tableBase + old.tableSize, version: old.number, build: old.meta.buildId });
   }
 
   /**
@@ -495,7 +643,9 @@ export class Program {
   private rollback(tx: Transaction, reason: string): Version {
     const stage = tx.stage;
     const old = tx.old;
-    let freed = 0;
+    let freed = 0, restored = 0;
+    // Undo in-place transforms first: they wrote into old objects.
+    try { restored = this.rt.__kitsune_xf_rollback(); } catch { /* reported by the failure itself */ }
     try { freed = this.rt.__kitsune_track_rollback(); } catch { /* the allocator itself may be what failed */ }
     if (tx.next) {
       this.rt.free(tx.next.dataBase);
@@ -512,7 +662,7 @@ export class Program {
       type: 'update', result: {
         id: tx.msg?.id ?? -1, outcome: 'rolled-back', from: old.meta.buildId, to: tx.msg?.meta.buildId, point: tx.point, stage, reason,
         timings: { wait: tx.msg ? tx.unwoundAt - tx.msg.requestedAt : undefined, load: tx.loadMillis, migrate: tx.migrateMillis, pause: t - tx.unwoundAt },
-        freedAllocations: freed, snapshot: !!tx.snapshot,
+        freedAllocations: freed, restoredObjects: restored, snapshot: !!tx.snapshot,
       },
     });
     old.exports.asyncify_start_rewind(old.stackBase);
@@ -523,8 +673,9 @@ export class Program {
   describeCrash(e: unknown): string {
     const msg = describeFailure(e);
     if (/null function|signature mismatch|table index/.test(msg) && this.retired.length) {
+      const gone = [...this.orphaned.values()];
       const r = this.retired.map((x) => `slots ${x.from}-${x.to - 1} of version ${x.version} (${x.build})`).join(', ');
-      return `${msg}\n(a call through a function pointer reached an empty or retired table slot; retired: ${r}. Function pointers kept across an update must be remapped to the new version's functions)`;
+      return `${msg}\n(a call through a function pointer reached an empty or retired table slot${gone.length ? `; functions that old versions had and the running one lacks: ${gone.join(', ')}` : ''}; retired: ${r}. A function pointer kept across an update calls the new version's function of the same name, so the function must still exist with the same signature)`;
     }
     return msg;
   }

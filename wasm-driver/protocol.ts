@@ -30,11 +30,12 @@ export interface UpdateResult {
   reason?: string;
   timings: Partial<UpdateTimings>;
   migrated?: string[];
-  /** Bytes of old data kept because migrated state still points into them. */
-  retainedBytes?: number;
-  retainedReason?: string;
   /** Blocks the failed new version had allocated, freed by the rollback. */
   freedAllocations?: number;
+  /** Objects the generated migration moved to blocks of their new size (old ones freed at commit). */
+  movedObjects?: number;
+  /** In-place transforms undone by a rollback. */
+  restoredObjects?: number;
   snapshot?: boolean;
 }
 
@@ -44,6 +45,12 @@ export type KitsuneEvent =
   | { type: 'update-deferred'; id: number; point: string; reason: string }
   | { type: 'update'; result: UpdateResult }
   | { type: 'exit'; code: number }
+  /** An old version's static data, checked off the update's pause: freed, or kept while something points into it. */
+  | { type: 'reclaim'; version: number; bytes: number; freed: boolean; millis: number; reason?: string }
+  /** A call the sandbox refused (EACCES in the program), with the grant that would allow it. */
+  | { type: 'refused'; grant: '--net' | '--dir'; what: string; message: string }
+  /** Something the program asked for that this host cannot give (sockets in a browser). */
+  | { type: 'notice'; message: string }
   | { type: 'crash'; message: string };
 
 export interface StartMessage {

@@ -1,0 +1,163 @@
+/*
+ * State transformation support, in the persistent runtime: what the
+ * migration code generated for each version (see compiler/xf-gen.ts and
+ * kitsune_xf.h) needs to live across the module boundary.
+ *
+ * - A map from old addresses to new ones, so that an object reachable along
+ *   several paths is transformed once and cycles end.
+ * - A journal of the bytes that in-place (shallow) transforms overwrite, so
+ *   that a rollback puts the old heap back exactly.
+ * - The list of old blocks that deep transforms replaced: freed at commit,
+ *   never before, so a failed migration leaves the old heap whole.
+ *
+ * All of it uses the runtime's own malloc (untracked): the host frees it at
+ * commit or rollback.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XF_DEEP 1u
+
+typedef struct { uintptr_t old, neu; } xf_entry;
+
+static xf_entry *map = 0;
+static size_t map_cap = 0, map_used = 0;
+static int xf_oom = 0;
+
+static uintptr_t old_lo = 0, old_hi = 0;
+
+static size_t xf_hash(uintptr_t p) { return (size_t)((p >> 2) * 2654435761u); }
+
+static int map_put(uintptr_t old, uintptr_t neu);
+
+static int map_grow(void) {
+  xf_entry *prev = map;
+  size_t prev_cap = map_cap;
+  size_t cap = prev_cap ? prev_cap * 2 : 4096;
+  xf_entry *m = calloc(cap, sizeof *m);
+  if (!m) return 0;
+  map = m;
+  map_cap = cap;
+  map_used = 0;
+  for (size_t i = 0; i < prev_cap; i++)
+    if (prev[i].old) map_put(prev[i].old, prev[i].neu);
+  free(prev);
+  return 1;
+}
+
+static int map_put(uintptr_t old, uintptr_t neu) {
+  if ((map_used + 1) * 2 >= map_cap && !map_grow()) return 0;
+  size_t mask = map_cap - 1, i = xf_hash(old) & mask;
+  while (map[i].old && map[i].old != old) i = (i + 1) & mask;
+  if (!map[i].old) map_used++;
+  map[i].old = old;
+  map[i].neu = neu;
+  return 1;
+}
+
+/* The new address of an old object, or 0. The low bit of the stored value
+ * marks a deep transform (the old block is freed at commit). */
+void *__kitsune_xf_lookup(const void *old) {
+  if (!map_cap) return 0;
+  size_t mask = map_cap - 1, i = xf_hash((uintptr_t)old) & mask;
+  while (map[i].old) {
+    if (map[i].old == (uintptr_t)old) return (void *)(map[i].neu & ~(uintptr_t)XF_DEEP);
+    i = (i + 1) & mask;
+  }
+  return 0;
+}
+
+/* Records old -> neu. deep: the old block was copied into a new one and is
+ * freed at commit. Returns 0 when out of memory (the update then fails). */
+int __kitsune_xf_insert(const void *old, void *neu, int deep) {
+  if (!map_put((uintptr_t)old, (uintptr_t)neu | (deep ? XF_DEEP : 0))) { xf_oom = 1; return 0; }
+  return 1;
+}
+
+/* ---- the journal of in-place writes ---- */
+
+typedef struct journal_rec { struct journal_rec *prev; void *addr; size_t size; } journal_rec;
+static journal_rec *journal = 0;
+
+/* Saves [addr, addr+size) before an in-place transform overwrites it and
+ * returns the saved copy, which the transform then reads as its input. */
+const void *__kitsune_xf_journal(void *addr, size_t size) {
+  journal_rec *r = malloc(sizeof *r + size);
+  if (!r) { xf_oom = 1; return 0; }
+  r->prev = journal;
+  r->addr = addr;
+  r->size = size;
+  memcpy(r + 1, addr, size);
+  journal = r;
+  return r + 1;
+}
+
+/* ---- the transaction ---- */
+
+void __kitsune_xf_begin(uintptr_t lo, uintptr_t hi) {
+  old_lo = lo;
+  old_hi = hi;
+  xf_oom = 0;
+}
+
+int __kitsune_xf_failed(void) { return xf_oom; }
+
+/* Is p inside the old version's static data (globals, string literals)? */
+int __kitsune_xf_in_old_data(const void *p) { return (uintptr_t)p - old_lo < old_hi - old_lo; }
+
+/* Freed memory is zeroed: the conservative scan that decides whether old
+ * static data is still referenced reads free blocks too, and stale old
+ * addresses there would keep it alive for nothing. */
+void __kitsune_wipe(void *p, size_t n) {
+  if (!p) return;
+  memset(p, 0, n);
+  __asm__ volatile("" : : "r"(p) : "memory"); /* keep the stores: the block is freed next */
+}
+
+static void clear(void) {
+  while (journal) { journal_rec *r = journal; journal = r->prev; __kitsune_wipe(r, sizeof *r + r->size); free(r); }
+  __kitsune_wipe(map, map_cap * sizeof *map);
+  free(map);
+  map = 0;
+  map_cap = map_used = 0;
+  old_lo = old_hi = 0;
+}
+
+/* Commit: old blocks replaced by deep transforms are garbage now. Returns
+ * how many were freed. */
+int __kitsune_xf_commit(void) {
+  int freed = 0;
+  for (size_t i = 0; i < map_cap; i++)
+    if (map[i].old && (map[i].neu & XF_DEEP)) { free((void *)map[i].old); freed++; }
+  clear();
+  return freed;
+}
+
+/* Rollback: put back every byte the in-place transforms wrote, newest first. */
+int __kitsune_xf_rollback(void) {
+  int restored = 0;
+  for (journal_rec *r = journal; r; r = r->prev) { memcpy(r->addr, r + 1, r->size); restored++; }
+  clear();
+  return restored;
+}
+
+/*
+ * Is p the start of a block that malloc handed out and that is still in use?
+ * Only such blocks may be freed at commit; anything else (an interior
+ * pointer, a stack address) makes the migration fail with a clear message
+ * rather than corrupt the allocator. Reads dlmalloc's chunk header: on
+ * wasm32 the header is two size_t words before the payload, with the
+ * C(urrent)INUSE bit in the second and the next chunk's P(revious)INUSE bit.
+ */
+extern unsigned char __heap_base;
+int __kitsune_xf_is_block(const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  uintptr_t top = (uintptr_t)__builtin_wasm_memory_size(0) * 65536u;
+  if (a < (uintptr_t)&__heap_base + 8 || a >= top || (a & 7)) return 0;
+  size_t head = ((const size_t *)p)[-1];
+  size_t size = head & ~(size_t)7;
+  if (!(head & 2) || size < 16 || a - 8 + size + 8 > top) return 0;
+  size_t next = *(const size_t *)(a - 8 + size + 4);
+  return (next & 1) != 0;
+}
