@@ -38,7 +38,7 @@ export function programName(out: string): string {
 export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, progress: Progress, fromBytes?: Uint8Array): Promise<BuildResult> {
   if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
   for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
-  if (values.xf) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: .xf type transformation specs are not supported yet; this version migrates variables whose types are unchanged`);
+  if (values.xf && !values.from && !fromBytes) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: a spec describes an update, so it needs --from PREV.wasm`);
   const includeDirs = (values.include as string[] | undefined) ?? [];
   const dirs = new Set([...sources.map((s) => path.dirname(s)), ...includeDirs]);
   const from = fromBytes ?? (values.from ? new Uint8Array(fs.existsSync(values.from as string) ? fs.readFileSync(values.from as string) : (() => { throw new KitsuneError('E_READ', `--from ${values.from}: no such file`); })()) : undefined);
@@ -51,6 +51,7 @@ export async function buildFromFiles(sources: string[], values: Record<string, s
     defines: (values.define as string[] | undefined) ?? [],
     optimize: /\d/.test(opt) ? Number(opt) : (opt as 's' | 'z'),
     from,
+    ...(values.xf ? { xf: readSource(values.xf as string) } : {}),
     name: (values.name as string | undefined) ?? (from ? undefined : programName(values.out as string ?? sources[0])),
     progress,
   });

@@ -73,13 +73,22 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   putFile(tree, `${INCLUDE}/kitsune_xf.h`, await runtimeHeader('kitsune_xf.h'));
   for (const [p, text] of Object.entries(await posixHeaders())) putFile(tree, `${INCLUDE}/${p}`, text);
   const opt = options.optimize ?? 2;
+  // -fno-zero-initialized-in-bss: with --shared-memory, wasm-ld moves .bss
+  // after .data but the DWARF addresses of .bss variables keep the object
+  // order (checked: a static's DWARF offset was 8 bytes off), and migration
+  // finds variables by those addresses. Zeros in .data cost module bytes only.
+  // -fkeep-persistent-storage-variables: otherwise the optimizer may fold a
+  // static into a constant or shrink it to a flag (a static that only ever
+  // holds 0 or 40 became one byte), and the next version would read garbage.
+  // --export-all: function pointers move to the new version's function of
+  // the same name, which must therefore exist and be found by name.
   const args = (extra: string[]) => [
-    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const',
+    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fno-zero-initialized-in-bss', '-fkeep-persistent-storage-variables',
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
     '-fdiagnostics-color=never',
     '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,--unresolved-symbols=import-dynamic',
-    '-Wl,--shared-memory', '-Wl,--no-check-features',
+    '-Wl,--shared-memory', '-Wl,--no-check-features', '-Wl,--export-all',
     ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),
     '-o', '/out/version.wasm',
     ...options.sources.map((s) => mount(s.path)), ...extra,

@@ -457,6 +457,8 @@ class Generator {
 
   /** The statement that makes new value `out` from old value `inp` of pair p. */
   stmt(p: Pair, out: string, inp: string, where: string, opts: { bit?: boolean; count?: string } = {}): string {
+    // Function pointers in a walked object always move by name: the check that the function still exists belongs to the update, not to the first call.
+    if (p.kind === 'fnptr') return `${out} = (${this.n.decl(p.n)})__kitsune_xf_fn((uintptr_t)(${inp}), ${cString(where)});`;
     if (!p.needs) {
       if (p.kind === 'pointer' || p.kind === 'voidptr') return `${out} = (${this.n.decl(p.n)})kx_keep(${inp});`;
       return opts.bit || p.kind === 'cast' || p.kind === 'identity' && this.isScalar(p) ? `${out} = ${inp};` : `memcpy(&(${out}), &(${inp}), ${this.n.size(p.n)});`;
@@ -464,7 +466,6 @@ class Generator {
     switch (p.kind) {
       case 'cast': return `${out} = (${this.n.decl(p.n)})(${inp});`;
       case 'enum': return `${out} = (${this.n.decl(p.n)})${this.fn(p)}_e((int64_t)(${inp}));`;
-      case 'fnptr': return `${out} = (${this.n.decl(p.n)})__kitsune_xf_fn((uintptr_t)(${inp}), ${cString(where)});`;
       case 'voidptr': return `${out} = (${this.n.decl(p.n)})kx_keep(${inp});`;
       case 'pointer': {
         const c = p.children[0]!;
@@ -633,7 +634,7 @@ class Generator {
       '#include <kitsune_xf.h>', '', '/* The old version\'s types, with their exact layout. */',
       ...this.o.declarations(reach(this.o, oIds)), '', '/* The new version\'s types. */',
       ...this.n.declarations(reach(this.n, nIds)), '',
-      ...this.used.map((p) => `static void ${this.fn(p)}(void *out_, const void *in_);`),
+      ...this.used.map((p) => `static void ${this.fn(p)}(void *out_, const void *in_);${p.needs && p.kind === 'enum' ? ` static int64_t ${this.fn(p)}_e(int64_t v);` : ''}`),
       ...this.fns.map((h) => `static void ${h}(void *out, void *in);`), '',
       ...(preamble !== null ? ['/* The spec\'s preamble. */', specChunk(preamble, this.rules.preamble!.loc, this.rules.file)] : []),
       ...bodies, ...xhelpers, '',

@@ -16,8 +16,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 
 #define XF_DEEP 1u
+
+void __kitsune_wipe(void *p, size_t n);
 
 typedef struct { uintptr_t old, neu; } xf_entry;
 
@@ -129,7 +132,12 @@ static void clear(void) {
 int __kitsune_xf_commit(void) {
   int freed = 0;
   for (size_t i = 0; i < map_cap; i++)
-    if (map[i].old && (map[i].neu & XF_DEEP)) { free((void *)map[i].old); freed++; }
+    if (map[i].old && (map[i].neu & XF_DEEP)) {
+      void *p = (void *)map[i].old;
+      __kitsune_wipe(p, malloc_usable_size(p));
+      free(p);
+      freed++;
+    }
   clear();
   return freed;
 }

@@ -3,8 +3,11 @@
 import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess, type KitsuneEvent, type StartOptions } from 'kitsune-wasm';
 
-export async function buildC(source: string, opts: { from?: Uint8Array; name?: string; file?: string; optimize?: number; defines?: string[] } = {}): Promise<Uint8Array> {
-  const r = await build({ sources: [{ path: opts.file ?? 'prog.c', text: source }], from: opts.from, name: opts.name ?? 'prog', optimize: opts.optimize ?? 1, defines: opts.defines });
+export async function buildC(source: string, opts: { from?: Uint8Array; name?: string; file?: string; optimize?: number; defines?: string[]; xf?: string } = {}): Promise<Uint8Array> {
+  const r = await build({
+    sources: [{ path: opts.file ?? 'prog.c', text: source }], from: opts.from, name: opts.name ?? 'prog', optimize: opts.optimize ?? 1, defines: opts.defines,
+    ...(opts.xf !== undefined ? { xf: { path: 'spec.xf', text: opts.xf } } : {}),
+  });
   return r.wasm;
 }
 
