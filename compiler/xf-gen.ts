@@ -328,6 +328,8 @@ interface Pair {
   needs: boolean;
   /** How to reach it, for messages: `variable \`list\` → struct node.next`. */
   where: string;
+  /** The type argument of a generic struct (E_GENERIC): what its E_T fields point to, old and new. */
+  arg?: [TypeId, TypeId];
   bad?: string;
 }
 
@@ -346,15 +348,15 @@ class Planner {
 
   constructor(readonly o: Graph, readonly n: Graph, readonly rules: Rules) {}
 
-  pair(oId: TypeId, nId: TypeId, where: string): Pair {
+  pair(oId: TypeId, nId: TypeId, where: string, arg?: [TypeId, TypeId]): Pair {
     const o = this.o.complete(this.o.strip(oId)), n = this.n.complete(this.n.strip(nId));
-    const key = `${o}:${n}`;
+    const key = `${o}:${n}${arg ? `|${arg[0]}:${arg[1]}` : ''}`;
     const found = this.pairs.get(key);
     if (found) return found;
     const ot = this.o.t(o), nt = this.n.t(n);
-    const p: Pair = { idx: this.pairs.size, o, n, kind: 'identity', children: [], sigDiff: this.o.sig(o) !== this.n.sig(n), localRule: false, needs: false, where };
+    const p: Pair = { idx: this.pairs.size, o, n, kind: 'identity', children: [], sigDiff: this.o.sig(o) !== this.n.sig(n), localRule: false, needs: false, where, ...(arg ? { arg } : {}) };
     this.pairs.set(key, p);
-    const rule = this.rules.types.get(key);
+    const rule = this.rules.types.get(`${o}:${n}`);
     if (rule?.body != null) { p.kind = 'rule'; p.localRule = true; return p; }
     const scalar = (t: CType) => t.kind === 'base' || t.kind === 'enum';
     if (ot.kind === 'void' && nt.kind === 'void') p.kind = 'identity';
@@ -363,11 +365,11 @@ class Planner {
       const op = this.o.t(this.o.strip(ot.to)), np = this.n.t(this.n.strip(nt.to));
       if (op.kind === 'function' && np.kind === 'function') p.kind = 'fnptr';
       else if (op.kind === 'void' || np.kind === 'void') p.kind = op.kind === np.kind ? 'voidptr' : 'bad';
-      else { p.kind = 'pointer'; p.children.push(this.pair(ot.to, nt.to, `${where} (what it points to)`)); }
+      else { p.kind = 'pointer'; p.children.push(this.pair(ot.to, nt.to, `${where} (what it points to)`, arg)); }
       if (p.kind === 'bad') p.bad = 'a pointer to void and a typed pointer';
     } else if (ot.kind === 'array' && nt.kind === 'array') {
       p.kind = 'array';
-      p.children.push(this.pair(ot.of, nt.of, `${where}[]`));
+      p.children.push(this.pair(ot.of, nt.of, `${where}[]`, arg));
       if (ot.count === null || nt.count === null) { if (p.sigDiff) { p.kind = 'bad'; p.bad = 'an array of unknown length (annotate the field E_ARRAY(n) or write a rule)'; } }
     } else if (ot.kind === 'union' && nt.kind === 'union') p.kind = p.sigDiff ? 'raw' : 'identity';
     else if (ot.kind === 'struct' && nt.kind === 'struct') {
@@ -395,6 +397,14 @@ class Planner {
       if (!of || annotation(nf.annotations, 'ignore') !== undefined) continue;
       if (annotation(of.annotations, 'opaque') !== undefined || annotation(nf.annotations, 'opaque') !== undefined) continue;
       const where = `struct ${nt.name ?? '(anonymous)'}.${nf.name}`;
+      if (annotation(of.annotations, 't') !== undefined) {
+        // A void * holding the generic struct's type argument.
+        if (p.arg) p.children.push(this.pair(this.o.pointerTo(p.arg[0]), this.n.pointerTo(p.arg[1]), where));
+        else { this.problems.push(`${where}: E_T(${annotation(of.annotations, 't')}) but nothing says what this generic struct holds here; annotate the variable or field that holds it E_G(type, argument)`); p.children.push(this.pair(of.type, nf.type, where)); }
+        continue;
+      }
+      const g = this.instantiation(of.annotations ?? nf.annotations, where);
+      if (g) { p.children.push(this.pair(of.type, nf.type, where, g)); continue; }
       const ptrTo = annotation(of.annotations, 'ptr');
       if (ptrTo !== undefined) {
         const to = [this.o.parseType(ptrTo), this.n.parseType(annotation(nf.annotations, 'ptr') ?? ptrTo)];
@@ -402,8 +412,18 @@ class Planner {
         else this.problems.push(`${where}: E_PTR(${ptrTo}): ${[to[0], to[1]].find((x) => typeof x === 'string')}`);
         continue;
       }
-      p.children.push(this.pair(of.type, nf.type, where));
+      p.children.push(this.pair(of.type, nf.type, where, p.arg));
     }
+  }
+
+  /** E_G(type, argument): the type argument of a generic struct, in both versions. */
+  instantiation(notes: string[] | undefined, where: string): [TypeId, TypeId] | undefined {
+    const text = annotation(notes, 'g');
+    if (text === undefined) return undefined;
+    const a = this.o.parseType(text), b = this.n.parseType(text);
+    if (typeof a === 'number' && typeof b === 'number') return [a, b];
+    this.problems.push(`${where}: E_G(..., ${text}): ${typeof a === 'string' ? a : b}`);
+    return undefined;
   }
 
   /** Least fixpoint: a pair needs work if it or anything it reaches changed. */
@@ -676,7 +696,8 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
       continue;
     }
     if (!ov) { moves.push({ ...base, action: 'new' }); continue; }
-    const p = pl.pair(ov.type, nv.type, `variable \`${nv.key}\` (${nv.file}:${nv.line})`);
+    const where = `variable \`${nv.key}\` (${nv.file}:${nv.line})`;
+    const p = pl.pair(ov.type, nv.type, where, pl.instantiation(ov.annotations ?? nv.annotations, where));
     pending.push({ entry: { key: nv.key, from: fromKey, index: pending.length }, kind: 'pair', pair: p, ov, nv });
     moves.push({ ...base, action: 'copy' }); // settled once the fixpoint is known
   }

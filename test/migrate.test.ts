@@ -80,6 +80,19 @@ test('a function pointer whose function the new version lacks fails the update, 
   await run.proc.kill();
 });
 
+test('a generic container: void * payloads followed through E_GENERIC / E_T / E_G', async () => {
+  const src = read('generic.c');
+  const v1 = await buildC(src, { defines: ['VERSION=1'] });
+  const v2 = await buildC(src, { defines: ['VERSION=2'], from: v1, xf: 'INIT struct item.score: { $out = (int)$base.id * 3; }' });
+  const run = await start(v1);
+  await run.waitFor(/v1 300 200 100\n/);
+  const r = await run.proc.update(v2);
+  assert.is(r.outcome, 'committed', r.reason);
+  assert.is(r.movedObjects, 3);
+  await run.waitFor(/v2 300\/900 200\/600 100\/300\n/);
+  await run.proc.kill();
+});
+
 test('a list of 1,000,000 nodes whose node gained a field migrates, every value checked', async () => {
   const src = (v: number) => `
 #include <kitsune.h>
