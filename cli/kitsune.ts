@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
-import { planVariables } from '../wasm-driver/compat.js';
 import { defaultControlPath, resolveTarget, serveControl, requestUpdate } from './control.js';
 import { parseArgs, type Spec } from './args.js';
 import { formatResult } from './format.js';
@@ -97,10 +96,22 @@ async function cmdInspect(args: string[]): Promise<number> {
   if (a.flags.diff) {
     if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', 'kitsune inspect --diff: expected OLD.wasm NEW.wasm');
     const [o, n] = a.positional.map((p) => readMeta(readFileOrFail(p), p));
-    const plans = planVariables(o, n);
-    if (a.flags.json) console.log(JSON.stringify(plans.map((p) => ({ key: p.key, action: p.action, old: p.old?.typeName, new: p.new?.typeName })), null, 2));
-    else for (const p of plans) console.log(`${p.action.padEnd(8)} ${p.key}${p.action === 'changed' ? `: ${p.old!.typeName} -> ${p.new!.typeName}` : ''}`);
-    return 0;
+    // Built --from OLD: the plan it was built with, rules included. Otherwise what the types alone allow.
+    const { planMigration } = await import('../compiler/xf-gen.js');
+    const plan = n.fromBuildId === o.buildId && n.xf?.variables
+      ? { variables: n.xf.variables, types: n.xf.types ?? [], problems: [] as string[] }
+      : planMigration({ types: o.types as never, variables: o.variables }, { types: n.types as never, variables: n.variables });
+    if (a.flags.json) { console.log(JSON.stringify(plan, null, 2)); return 0; }
+    console.log(`${a.positional[0]} -> ${a.positional[1]}${n.fromBuildId === o.buildId ? ' (built --from it)' : ''}`);
+    console.log(plan.types.length ? 'types that change (deep: moved to a block of the new size; shallow: rewritten in place):' : 'no type changes: every variable is copied as it is');
+    for (const t of plan.types) console.log(`  ${t.kind.padEnd(8)} ${t.old === t.new ? t.old : `${t.old} -> ${t.new}`}: ${t.why}`);
+    console.log('variables:');
+    for (const v of plan.variables) {
+      const types = v.oldType && v.newType && v.oldType !== v.newType ? `  ${v.oldType} -> ${v.newType}` : v.newType ? `  ${v.newType}` : v.oldType ? `  ${v.oldType}` : '';
+      console.log(`  ${v.action.padEnd(9)} ${v.key}${v.from && v.from !== v.key ? ` <- ${v.from}` : ''}${types}`);
+    }
+    for (const p of plan.problems) console.log(`  refused: ${p}`);
+    return plan.problems.length ? 1 : 0;
   }
   if (a.positional.length !== 1) throw new KitsuneError('E_USAGE', 'kitsune inspect: expected one APP.wasm');
   const file = a.positional[0];

@@ -144,7 +144,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     types: dwarf.types,
     tableFunctions: a.tableFunctions,
     asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}) },
-    ...(plan?.code ? { xf: { entries: plan.entries } } : {}),
+    ...(plan?.code ? { xf: { entries: plan.entries, variables: plan.variables, types: plan.types } } : {}),
   };
   if (oldMeta) checkCompatible(oldMeta, meta, 'this build');
   return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started, ...(plan ? { plan } : {}), ...(plan?.code ? { xfCode: plan.code } : {}) };

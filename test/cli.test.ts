@@ -50,6 +50,10 @@ test('run, update to v2, then to v3 built --from v2: state intact at each step',
   const inspect = kitsune('inspect', 'v3.wasm');
   assert.match(inspect.stdout, /program "kitsune-cli-[^"]+", build [0-9a-f]{24}, built from [0-9a-f]{24}/);
   assert.match(inspect.stdout, /counter\.c\/bump#calls\s+int/);
+  const diff = kitsune('inspect', '--diff', 'v2.wasm', 'v3.wasm');
+  assert.is(diff.status, 0, diff.stderr);
+  assert.match(diff.stdout, /v2\.wasm -> v3\.wasm \(built --from it\)\nno type changes: every variable is copied as it is\nvariables:\n/);
+  assert.match(diff.stdout, /  copy +counter\.c\/bump#calls  int\n/);
   const control = path.join(dir, 'ctl.sock');
   const bench = path.join(dir, 'updates.jsonl');
   const runner = spawn(process.execPath, [cli, 'run', '--control', control, '-b', bench, 'v1.wasm', '60', '20000'], { cwd: dir });
@@ -80,7 +84,7 @@ test('run, update to v2, then to v3 built --from v2: state intact at each step',
   assert.is(lines.length, 60);
   lines.forEach((l, i) => {
     const n = i + 1;
-    assert.match(l, new RegExp(`^v\\d n=${n} sum=${(n * (n + 1)) / 2} stat=${2 * n} step=${n} calls=${n} typed=7 walk=${n}/${(n * (n - 1)) / 2}$`));
+    assert.match(l, new RegExp(`^v\\d n=${n} sum=${(n * (n + 1)) / 2} stat=${2 * n} step=${n} calls=${n} typed=7 walk=${n}/${(n * (n - 1)) / 2}$`), `line ${n}: ${l}\n${out}`);
   });
   const records = fs.readFileSync(bench, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.is(records.length, 3);

@@ -47,7 +47,8 @@ const failures: [string, string[], string, RegExp, object?][] = [
 
 for (const [what, defines, stage, reason, opts] of failures) {
   test(`rollback: ${what}`, async () => {
-    const bad = await variant(['VERSION=2', ...defines], v1);
+    // Built without --from, nothing generates a transformation for the changed manual variable.
+    const bad = await variant(['VERSION=2', ...defines], defines.includes('FAIL_MIGRATE') ? undefined : v1);
     const run = await start(v1, ['25', '5000'], { maxMemoryPages: 1024 });
     await run.waitFor(/v1 n=4 /);
     const r = await run.proc.update(bad, opts);
@@ -60,6 +61,18 @@ for (const [what, defines, stage, reason, opts] of failures) {
     assert.is(checkState(run.out(), /v1/), 25, run.out());
   });
 }
+
+test('rollback: a trap inside a .xf rule, after other variables were migrated', async () => {
+  const bad = await buildC(src, { file: 'counter.c', defines: ['VERSION=2'], from: v1, xf: 'counter.c/stat_counter -> counter.c/stat_counter: { if ($in > 0) __builtin_trap(); $out = $in; }' });
+  const run = await start(v1, ['25', '5000']);
+  await run.waitFor(/v1 n=4 /);
+  const r = await run.proc.update(bad);
+  assert.is(r.outcome, 'rolled-back', JSON.stringify(r));
+  assert.is(r.stage, 'migrate');
+  assert.match(r.reason!, /trap/);
+  assert.is(await run.proc.exited, 0);
+  assert.is(checkState(run.out(), /v1/), 25, run.out());
+});
 
 test('refused before the program is touched: missing file, not Wasm, not kitsune, another program, a changed type', async () => {
   const changed = await buildC(src.replace('long long sum;', 'double sum;'), { file: 'counter.c', defines: ['VERSION=3'] });

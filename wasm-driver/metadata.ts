@@ -54,7 +54,12 @@ export interface KitsuneMeta {
   tableFunctions: string[];
   asyncify: { ignoreIndirect: boolean; note?: string };
   /** Present when the version was built --from another with types that change. */
-  xf?: { entries: XfEntry[] };
+  xf?: {
+    entries: XfEntry[];
+    /** For people (kitsune inspect --diff): how each variable moves, and which types change how. */
+    variables?: { key: string; from: string | null; action: string; oldType?: string; newType?: string }[];
+    types?: { old: string; new: string; kind: 'same' | 'shallow' | 'deep'; why: string }[];
+  };
 }
 
 export function encodeMeta(meta: KitsuneMeta): Uint8Array {

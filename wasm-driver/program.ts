@@ -323,7 +323,15 @@ export class Program {
     }
     const ov = tx.old.meta.variables.find((x) => x.key === key);
     const from = this.oldAddress(tx, key);
-    if (!ov || from === undefined) return false;
+    if (from === undefined) return false;
+    if (!ov) {
+      // A MIGRATE_LOCAL local of a function without E_NOTELOCALS: no type known, only its size.
+      const old = tx.old.locals.get(key)!;
+      if (old.size !== size) throw new KitsuneError('E_MIGRATE', `local \`${key}\` changed size from ${old.size} to ${size} bytes and nothing migrates it (mark its function E_NOTELOCALS so that its type is known, and write a rule)`);
+      this.u8.copyWithin(to, from, from + size);
+      tx.migrated.push(key);
+      return true;
+    }
     const nv = v.meta.variables.find((x) => x.key === key) ?? { ...ov, size };
     if (ov.signature !== nv.signature || ov.size !== size) {
       throw new KitsuneError('E_MIGRATE', `variable \`${key}\` (${nv.file}:${nv.line}) changed type from \`${ov.typeName}\` to \`${nv.typeName}\` and nothing migrates it (build the new version --from the old one to generate its transformation)`);
@@ -429,12 +437,16 @@ export class Program {
    * free it if not. Retried at most once a second while something does.
    */
   private idle(ms: number): void {
-    if (!this.pendingData.length || ms < 1 || this.tx) return;
+    if (!this.pendingData.length || ms <= 0 || this.tx) return;
     const t = now();
-    for (const r of [...this.pendingData]) {
-      if (t - r.lastScan < 1000) continue;
+    this.reclaim(this.pendingData.filter((r) => t - r.lastScan >= 1000), this.current);
+  }
+
+  private reclaim(blocks: Retired[], running: Version): void {
+    for (const r of blocks) {
+      const t = now();
       r.lastScan = t;
-      const { refs, first } = this.referencesInto(r.lo, r.hi, this.current);
+      const { refs, first } = this.referencesInto(r.lo, r.hi, running);
       const millis = now() - t;
       if (!refs) {
         this.rt.free(r.lo);
@@ -578,6 +590,8 @@ export class Program {
     // program next waits, not here, so the pause does not grow with the heap.
     this.pendingData.push({ lo: old.dataBase, hi: old.dataBase + old.dataSize, version: old.number, lastScan: 0, reported: false });
     this.forwardSlots(old, next);
+    // A program that never waits never gives idle() its chance: bound what piles up.
+    if (this.pendingData.length > 8) this.reclaim(this.pendingData.slice(0, -8), next);
     Atomics.and(this.i32, this.stateIndex(), ~UPDATING);
     this.current = next;
     this.tx = undefined;
