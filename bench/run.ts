@@ -11,6 +11,7 @@ import v8 from 'node:v8';
 import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess, type UpdateTimings } from 'kitsune-wasm';
 import { buildPlain, runPlain } from './plain.js';
+import { migrateBench } from './migrate.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../../', import.meta.url); // from dist/bench/run.js
@@ -214,13 +215,21 @@ async function main() {
   const columns = [...STAGES.slice(0, 4), REST, ...STAGES.slice(4)] as const;
   console.log(table(['N', ...columns], pauseRows.map((r) => [r.n.toLocaleString('en-US'), ...columns.map((s) => range(r.stages[s]))])));
   console.log(`${REST} = untilCommit - load - migrate: the new main up to its update point, then the commit; pause = from the unwind until the program runs on`);
+  // Migration throughput: 1M changed objects against plain copies of the same bytes.
+  const migrate = await migrateBench(programs, quick);
+  const med = (xs: number[]) => stats(xs).median;
+  const mm = med(migrate.runs.map((r) => r.migrate)), mc = med(migrate.runs.map((r) => r.memcpy)), mh = med(migrate.runs.map((r) => r.byHand));
+  console.log(`\nMigration of ${migrate.n.toLocaleString('en-US')} changed objects (list node gained a field; median of ${migrate.runs.length} run(s), same process):`);
+  console.log(table(['generated migration', 'memcpy of the bytes', 'hand-written copy', 'migration / memcpy', 'migration / by hand', 'update pause'],
+    [[`${ms(mm)} ms`, `${ms(mc)} ms`, `${ms(mh)} ms`, (mm / mc).toFixed(1), (mh ? mm / mh : NaN).toFixed(2), `${ms(med(migrate.runs.map((r) => r.pause)))} ms`]]));
+  console.log('the generated migration also keeps an old->new address map (sharing, cycles) and leaves the old heap intact until commit');
   const totalSeconds = (Date.now() - started) / 1000;
   console.log(`\nbuilds ${buildSeconds.toFixed(1)} s, whole run ${totalSeconds.toFixed(1)} s`);
 
   const results = {
     machine, quick, v8Flags: ['--no-liftoff'], config,
     steady: steadyRows, steadyGeomean: geo, asyncify: asyncifyRows,
-    pause: pauseRows, seconds: { build: buildSeconds, total: totalSeconds },
+    pause: pauseRows, migrate, seconds: { build: buildSeconds, total: totalSeconds },
   };
   fs.mkdirSync(outDir, { recursive: true });
   const file = new URL('results.json', outDir);
