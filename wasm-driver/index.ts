@@ -3,5 +3,6 @@
 export { KitsuneProcess, type StartOptions, type UpdateOptions, type VersionSource } from './process.js';
 export type { UpdateResult, UpdateStage, UpdateTimings, KitsuneEvent } from './protocol.js';
 export { KitsuneError, type ErrorCode } from './errors.js';
+export type { Grants } from './sandbox.js';
 export { readMeta, type KitsuneMeta, type KitsuneVariable } from './metadata.js';
 export { checkCompatible, planVariables, type VariablePlan } from './compat.js';

@@ -9,6 +9,9 @@ import { importLimits } from './wasm-sections.js';
 import { SharedState, REQUESTED, Ctl } from './shared-state.js';
 import { spawnWorker, readFile, loadRuntime, isNode, type WorkerHandle } from './platform.js';
 import { now } from './wasi.js';
+import { HostServices } from './host-services.js';
+import { SIGNAMES } from './signals.js';
+import type { Grants } from './sandbox.js';
 import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from './protocol.js';
 
 export interface StartOptions {
@@ -30,6 +33,15 @@ export interface StartOptions {
   /** The runtime module; defaults to the package's runtime/runtime.wasm. */
   runtime?: Uint8Array;
   isTTY?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /**
+   * What the program may reach outside its memory: directories (`dirs`) and
+   * the network (`net`: true, or an allow-list like ["127.0.0.1:11311"]).
+   * Nothing by default; a refused call fails with EACCES and emits a
+   * `refused` event naming the missing grant.
+   */
+  grants?: Grants;
+  /** Forward the host process's SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH to the program (Node; the CLI does). */
+  forwardSignals?: boolean;
 }
 
 export interface UpdateOptions {
@@ -52,6 +64,8 @@ export class KitsuneProcess {
   private done = false;
   private listeners = new Set<(e: KitsuneEvent) => void>();
   private stopStdin: (() => void) | undefined;
+  private services!: HostServices;
+  private resolveExit!: (code: number) => void;
 
   private constructor(
     private readonly worker: WorkerHandle,
@@ -59,12 +73,10 @@ export class KitsuneProcess {
     private readonly shared: SharedState,
     meta: KitsuneMeta,
     private readonly options: StartOptions,
-    ready: Promise<void>,
     exited: Promise<number>,
   ) {
     this.meta = meta;
     this.exited = exited;
-    void ready;
   }
 
   /** Starts `version` (a path in Node, or the module's bytes). */
@@ -84,15 +96,19 @@ export class KitsuneProcess {
     let resolveReady!: () => void, resolveExit!: (code: number) => void;
     const ready = new Promise<void>((r) => (resolveReady = r));
     const exited = new Promise<number>((r) => (resolveExit = r));
-    const proc = new KitsuneProcess(worker, memory, shared, meta, options, ready, exited);
+    const proc = new KitsuneProcess(worker, memory, shared, meta, options, exited);
+    proc.resolveExit = resolveExit;
+    proc.services = new HostServices(shared, options.grants ?? {}, (e) => proc.emit(e));
+    if (options.forwardSignals) proc.services.forwardProcessSignals((n) => proc.killBySignal(n));
     worker.onMessage((m: FromWorker) => {
       if (m.type === 'output') (m.fd === 1 ? out : err)(m.bytes);
       else if (m.type === 'ready') { proc.stateIndex = m.stateAddress >> 2; resolveReady(); }
       else if (m.type === 'event') proc.onWorkerEvent(m.event);
       else if (m.type === 'signal-update') proc.onSignalUpdate(m.path);
       else if (m.type === 'done') {
-        if (m.error) proc.emit({ type: 'crash', message: m.error });
+        // The terminal is restored first, so that a crash report reads well.
         proc.finish();
+        if (m.error) proc.emit({ type: 'crash', message: m.error });
         proc.emit({ type: 'exit', code: m.code });
         resolveExit(m.code);
       }
@@ -107,12 +123,15 @@ export class KitsuneProcess {
       : { stdin: false, stdout: false, stderr: false });
     worker.postMessage({
       type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta,
-      args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY,
+      args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY, dirs: options.grants?.dirs ?? [],
     });
-    if (options.inheritStdin ?? (isNode && !options.stdout)) proc.stopStdin = inheritStdin(proc);
+    if (options.inheritStdin ?? (isNode && !options.stdout)) proc.stopStdin = inheritStdin(proc, (b) => proc.services.terminal.filterInput(b, (n) => proc.signal(n)));
     await Promise.race([ready, exited]);
     return proc;
   }
+
+  /** Whether the program has put the host's terminal in raw mode: it owns the screen. */
+  get terminalRaw(): boolean { return this.services.terminal.isRaw; }
 
   /** Size of the program's linear memory, in bytes. */
   memoryBytes(): number { return this.memory.buffer.byteLength; }
@@ -139,7 +158,14 @@ export class KitsuneProcess {
       const n = this.shared.writeStdin(head);
       if (n === head.length) { this.stdinQueue.shift(); continue; }
       this.stdinQueue[0] = head.subarray(n);
-      this.drainTimer ??= setTimeout(() => { this.drainTimer = undefined; this.drainStdin(); }, 5);
+      // Go on as soon as the program reads (a timer too, in case it never does).
+      if (!this.drainTimer) {
+        const read = Atomics.load(this.shared.ctl, Ctl.StdinRead);
+        const again = () => { if (this.drainTimer) { clearTimeout(this.drainTimer); this.drainTimer = undefined; this.drainStdin(); } };
+        this.drainTimer = setTimeout(again, 50);
+        const w = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(this.shared.ctl, Ctl.StdinRead, read);
+        if (w.async) void (w.value as Promise<string>).then(again); else queueMicrotask(again);
+      }
       return;
     }
     if (!this.stdinQueue.length && this.stdinEnded) this.shared.closeStdin();
@@ -214,9 +240,33 @@ export class KitsuneProcess {
     await this.worker.terminate();
   }
 
+  /**
+   * Sends a signal (a number, or a name like "SIGINT"): the program's handler
+   * runs at its next safe point; without one, the default action applies
+   * (most signals end the program with exit code 128 + the signal's number).
+   */
+  signal(sig: number | string): void {
+    const n = typeof sig === 'number' ? sig : SIGNAMES[sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`];
+    if (!n || n < 1 || n > 31) throw new KitsuneError('E_USAGE', `expected a signal number (1-31) or name such as SIGINT, found ${JSON.stringify(sig)}`);
+    if (this.done) return;
+    this.services.signal(n, () => this.killBySignal(n));
+  }
+
+  private killBySignal(signo: number): void {
+    if (this.done) return;
+    const code = 128 + signo;
+    this.finish();
+    void this.worker.terminate().then(() => {
+      this.emit({ type: 'exit', code });
+      this.resolveExit(code);
+    });
+  }
+
   private finish() {
+    if (this.done) return;
     this.done = true;
     this.stopStdin?.();
+    this.services?.close();
     this.worker.unref();
   }
 
@@ -269,8 +319,8 @@ function defaultSink(fd: 1 | 2): (b: Uint8Array) => void {
   return (b) => (fd === 1 ? console.log : console.error)(dec.decode(b));
 }
 
-function inheritStdin(proc: KitsuneProcess): () => void {
-  const onData = (d: Uint8Array) => proc.writeStdin(new Uint8Array(d));
+function inheritStdin(proc: KitsuneProcess, filter: (b: Uint8Array) => Uint8Array): () => void {
+  const onData = (d: Uint8Array) => proc.writeStdin(filter(new Uint8Array(d)));
   const onEnd = () => proc.closeStdin();
   process.stdin.on('data', onData);
   process.stdin.on('end', onEnd);

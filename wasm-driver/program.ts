@@ -29,7 +29,7 @@ type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
   __kitsune_scan_refs(from: number, to: number, lo: number, hi: number, first: number): number; __kitsune_heap_top(): number;
   __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
-  __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number;
+  __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
 };
 
 interface Version {
@@ -92,6 +92,9 @@ export class Program {
   /** Retired slots whose function the current version lacks: a call there traps. */
   private orphaned = new Map<number, string>();
   private pendingData: Retired[] = [];
+  /** Old blocks that the last migration moved, not yet freed (see idle()). */
+  private garbage = false;
+  private garbageOf = 0;
   private hasUpdated = false;
 
   constructor(
@@ -280,6 +283,8 @@ export class Program {
         }
         return this.fail(Errno.INTR);
       },
+      // The POSIX surface wasi-libc lacks (sockets, signals, terminal): wasm-driver/posix.ts.
+      ...this.wasi.posix.functions({ rt: this.rt, table: this.table, current: () => this.current }, v),
     };
   }
 
@@ -437,7 +442,13 @@ export class Program {
    * free it if not. Retried at most once a second while something does.
    */
   private idle(ms: number): void {
-    if (!this.pendingData.length || ms <= 0 || this.tx) return;
+    if (ms <= 0 || this.tx) return;
+    if (this.garbage) {
+      const t = now();
+      this.garbage = this.rt.__kitsune_xf_release(ms >= 5 ? 1 << 30 : 100_000) !== 0;
+      if (!this.garbage) this.host.post({ type: 'reclaim', what: 'moved-objects', version: this.garbageOf, bytes: 0, freed: true, millis: now() - t });
+    }
+    if (!this.pendingData.length) return;
     const t = now();
     this.reclaim(this.pendingData.filter((r) => t - r.lastScan >= 1000), this.current);
   }
@@ -451,10 +462,10 @@ export class Program {
       if (!refs) {
         this.rt.free(r.lo);
         this.pendingData.splice(this.pendingData.indexOf(r), 1);
-        this.host.post({ type: 'reclaim', version: r.version, bytes: r.hi - r.lo, freed: true, millis });
+        this.host.post({ type: 'reclaim', what: 'static-data', version: r.version, bytes: r.hi - r.lo, freed: true, millis });
       } else if (!r.reported) {
         r.reported = true;
-        this.host.post({ type: 'reclaim', version: r.version, bytes: r.hi - r.lo, freed: false, millis, reason: `${refs} word(s) of live memory still point into version ${r.version}'s static data (the first at 0x${first.toString(16)}), e.g. a string literal or static buffer it owned; kept so no pointer dangles` });
+        this.host.post({ type: 'reclaim', what: 'static-data', version: r.version, bytes: r.hi - r.lo, freed: false, millis, reason: `${refs} word(s) of live memory still point into version ${r.version}'s static data (the first at 0x${first.toString(16)}), e.g. a string literal or static buffer it owned; kept so no pointer dangles` });
       }
     }
   }
@@ -582,6 +593,8 @@ export class Program {
     this.rt.__kitsune_track_commit();
     const movedObjects = this.rt.__kitsune_xf_commit();
     const old = tx.old;
+    this.garbage = movedObjects > 0;
+    this.garbageOf = old.number;
     // The old stack is dead now; clear it so that stale words there do not count as references.
     this.u8.fill(0, old.stackBase, old.stackBase + old.stackSize);
     this.rt.free(old.stackBase);

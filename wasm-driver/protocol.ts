@@ -45,8 +45,12 @@ export type KitsuneEvent =
   | { type: 'update-deferred'; id: number; point: string; reason: string }
   | { type: 'update'; result: UpdateResult }
   | { type: 'exit'; code: number }
-  /** An old version's static data, checked off the update's pause: freed, or kept while something points into it. */
-  | { type: 'reclaim'; version: number; bytes: number; freed: boolean; millis: number; reason?: string }
+  /**
+   * Memory of an old version released off the update's pause: its static data
+   * (freed, or kept while something points into it) or the objects the
+   * migration moved to blocks of their new size.
+   */
+  | { type: 'reclaim'; what: 'static-data' | 'moved-objects'; version: number; bytes: number; freed: boolean; millis: number; reason?: string }
   /** A call the sandbox refused (EACCES in the program), with the grant that would allow it. */
   | { type: 'refused'; grant: '--net' | '--dir'; what: string; message: string }
   /** Something the program asked for that this host cannot give (sockets in a browser). */
@@ -66,6 +70,8 @@ export interface StartMessage {
   env: Record<string, string>;
   stackSize: number;
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** Directories granted with --dir (the worker serves files itself). */
+  dirs?: string[];
 }
 
 export interface UpdateMessage {

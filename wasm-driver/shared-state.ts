@@ -1,5 +1,7 @@
 // State shared between the host thread and the program's worker, in a
-// SharedArrayBuffer: the words each side waits on, and the stdin pipe.
+// SharedArrayBuffer: the words each side waits on, the stdin pipe, the
+// readiness of every descriptor the host serves (sockets), pending signals,
+// and a channel for synchronous calls from the program to the host.
 
 /** Bits of `__kitsune_state` in the program's memory. */
 export const REQUESTED = 1;
@@ -16,22 +18,156 @@ export const enum Ctl {
   StdinClosed = 4,
   /** Bumped whenever stdin gets data or closes. */
   StdinSeq = 5,
-  Words = 8,
+  /** Bumped on anything a blocked call may wait for: input, readiness, signals, update requests. */
+  Wake = 6,
+  /** Bit n: signal n is pending. */
+  PendingSignals = 7,
+  /** Bit n: the program has a handler for signal n (else the default action applies). */
+  HandledSignals = 8,
+  /** Bit n: the program ignores signal n. */
+  IgnoredSignals = 9,
+  /** Host calls: the worker bumps RpcReq, the host answers and bumps RpcResp. */
+  RpcReq = 10,
+  RpcResp = 11,
+  RpcHeader = 12,
+  RpcData = 13,
+  /** Set by the host to end its call loop. */
+  RpcStop = 14,
+  /** The outbox, a byte ring of sends the host performs asynchronously: bytes written (by the worker) and taken (by the host). */
+  OutHead = 15,
+  OutTail = 16,
+  Words = 20,
 }
 
 export const STDIN_CAPACITY = 64 * 1024;
+/** Descriptors whose readiness the host publishes (sockets live below this). */
+export const MAX_FDS = 1024;
+/** Bytes of one host call's request or answer (header and data together). */
+export const RPC_CAPACITY = 256 * 1024;
+/** Bytes of the outbox: what send() hands to the host without waiting for it. */
+export const OUTBOX_CAPACITY = 1024 * 1024;
+
+/** Readiness bits, one word per descriptor. */
+export const READABLE = 1, WRITABLE = 2, HANGUP = 4, ERROR = 8;
+
+export interface RpcAnswer { res: Record<string, unknown>; data?: Uint8Array }
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 export class SharedState {
   readonly ctl: Int32Array;
   readonly stdin: Uint8Array;
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Ctl.Words * 4 + STDIN_CAPACITY)) {
+  readonly ready: Int32Array;
+  readonly rpc: Uint8Array;
+  readonly outbox: Uint8Array;
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4 + RPC_CAPACITY + OUTBOX_CAPACITY)) {
     this.ctl = new Int32Array(buffer, 0, Ctl.Words);
     this.stdin = new Uint8Array(buffer, Ctl.Words * 4, STDIN_CAPACITY);
+    this.ready = new Int32Array(buffer, Ctl.Words * 4 + STDIN_CAPACITY, MAX_FDS);
+    this.rpc = new Uint8Array(buffer, Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4, RPC_CAPACITY);
+    this.outbox = new Uint8Array(buffer, Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4 + RPC_CAPACITY, OUTBOX_CAPACITY);
   }
+
+  private ringWrite(at: number, bytes: Uint8Array): void {
+    const i = at % OUTBOX_CAPACITY, first = Math.min(bytes.length, OUTBOX_CAPACITY - i);
+    this.outbox.set(bytes.subarray(0, first), i);
+    if (first < bytes.length) this.outbox.set(bytes.subarray(first), 0);
+  }
+
+  private ringRead(at: number, n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    const i = at % OUTBOX_CAPACITY, first = Math.min(n, OUTBOX_CAPACITY - i);
+    out.set(this.outbox.subarray(i, i + first));
+    if (first < n) out.set(this.outbox.subarray(0, n - first), first);
+    return out;
+  }
+
+  /**
+   * Program side: queues `data` for the host to send on `fd`, without waiting
+   * for it; false when the outbox has no room (then the caller waits or
+   * says EAGAIN). The host performs queued sends before any later call.
+   */
+  post(fd: number, data: Uint8Array): boolean {
+    const head = Atomics.load(this.ctl, Ctl.OutHead), tail = Atomics.load(this.ctl, Ctl.OutTail);
+    if (OUTBOX_CAPACITY - (head - tail) < data.length + 8) return false;
+    const h = new Uint8Array(8);
+    new DataView(h.buffer).setInt32(0, fd, true);
+    new DataView(h.buffer).setInt32(4, data.length, true);
+    this.ringWrite(head, h);
+    this.ringWrite(head + 8, data);
+    Atomics.store(this.ctl, Ctl.OutHead, head + 8 + data.length);
+    Atomics.notify(this.ctl, Ctl.OutHead);
+    return true;
+  }
+
+  /** Program side: waits (up to `ms`) until the host has taken something from the outbox. */
+  waitOutbox(ms: number): void {
+    const tail = Atomics.load(this.ctl, Ctl.OutTail);
+    if (Atomics.load(this.ctl, Ctl.OutHead) === tail) return;
+    Atomics.wait(this.ctl, Ctl.OutTail, tail, ms);
+  }
+
+  /** Host side: takes every queued send, in order. */
+  takeOutbox(): { fd: number; data: Uint8Array }[] {
+    const out: { fd: number; data: Uint8Array }[] = [];
+    let tail = Atomics.load(this.ctl, Ctl.OutTail);
+    const head = Atomics.load(this.ctl, Ctl.OutHead);
+    while (tail < head) {
+      const h = new DataView(this.ringRead(tail, 8).buffer);
+      const fd = h.getInt32(0, true), len = h.getInt32(4, true);
+      out.push({ fd, data: this.ringRead(tail + 8, len) });
+      tail += 8 + len;
+    }
+    if (out.length) {
+      Atomics.store(this.ctl, Ctl.OutTail, tail);
+      Atomics.notify(this.ctl, Ctl.OutTail);
+    }
+    return out;
+  }
+
+  /** Host side: calls `drain` whenever the program queues sends, until stopped. */
+  async serveOutbox(drain: () => void): Promise<void> {
+    const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+    for (;;) {
+      const seen = Atomics.load(this.ctl, Ctl.OutHead);
+      if (seen !== Atomics.load(this.ctl, Ctl.OutTail)) drain();
+      if (Atomics.load(this.ctl, Ctl.RpcStop)) return;
+      const w = waitAsync(this.ctl, Ctl.OutHead, seen);
+      if (w.async) await w.value;
+    }
+  }
+
+  /** Worker side: the directories granted with --dir (set from the start message). */
+  dirs: string[] = [];
+
+  /**
+   * Worker side: delivers pending signals at a safe point. Set by the POSIX
+   * layer; returns true when a handler ran (a wait it cut short is EINTR).
+   */
+  onSignals: (() => boolean) | undefined;
 
   bump(word: Ctl): void {
     Atomics.add(this.ctl, word, 1);
     Atomics.notify(this.ctl, word);
+    if (word !== Ctl.Wake) this.wake();
+  }
+
+  wake(): void {
+    Atomics.add(this.ctl, Ctl.Wake, 1);
+    Atomics.notify(this.ctl, Ctl.Wake);
+  }
+
+  /** Host side: marks a signal pending and wakes the program. */
+  raise(signo: number): void {
+    Atomics.or(this.ctl, Ctl.PendingSignals, 1 << signo);
+    this.wake();
+  }
+
+  /** Host side: sets a descriptor's readiness bits and wakes waiters when they changed. */
+  setReady(fd: number, bits: number): void {
+    if (fd < 0 || fd >= MAX_FDS) return;
+    if (Atomics.exchange(this.ready, fd, bits) !== bits) this.wake();
   }
 
   /** Host side: copies as much of `bytes` as fits; returns how many. */
@@ -58,33 +194,105 @@ export class SharedState {
     return Atomics.load(this.ctl, Ctl.StdinClosed) === 1;
   }
 
-  /** Program side: blocks until data or end of input; never interrupted (SA_RESTART). */
-  readStdin(max: number): Uint8Array {
+  /** Program side: takes up to `max` bytes of stdin without waiting. */
+  takeStdin(max: number): Uint8Array {
+    const avail = this.stdinAvailable();
+    const read = Atomics.load(this.ctl, Ctl.StdinRead);
+    const n = Math.min(avail, max);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.stdin[(read + i) % STDIN_CAPACITY];
+    Atomics.store(this.ctl, Ctl.StdinRead, read + n);
+    Atomics.notify(this.ctl, Ctl.StdinRead);
+    return out;
+  }
+
+  /**
+   * Program side: blocks until data or end of input. Update requests never
+   * interrupt it (SA_RESTART); a signal whose handler was installed without
+   * SA_RESTART does: then null (EINTR).
+   */
+  readStdin(max: number, interruptible: () => boolean = () => false): Uint8Array | null {
     for (;;) {
-      const seq = Atomics.load(this.ctl, Ctl.StdinSeq);
-      const avail = this.stdinAvailable();
-      if (avail > 0) {
-        const read = Atomics.load(this.ctl, Ctl.StdinRead);
-        const n = Math.min(avail, max);
-        const out = new Uint8Array(n);
-        for (let i = 0; i < n; i++) out[i] = this.stdin[(read + i) % STDIN_CAPACITY];
-        Atomics.store(this.ctl, Ctl.StdinRead, read + n);
-        return out;
-      }
+      const seq = Atomics.load(this.ctl, Ctl.Wake);
+      if (this.stdinAvailable() > 0) return this.takeStdin(max);
       if (this.stdinClosed()) return new Uint8Array(0);
-      Atomics.wait(this.ctl, Ctl.StdinSeq, seq);
+      if (this.deliver() && interruptible()) return null;
+      Atomics.wait(this.ctl, Ctl.Wake, seq);
     }
   }
 
-  /** Program side: sleeps up to `ms`; false when an update request cut it short. */
+  /** Runs pending signal handlers; true when one ran. */
+  deliver(): boolean {
+    return Atomics.load(this.ctl, Ctl.PendingSignals) !== 0 && !!this.onSignals?.();
+  }
+
+  /** Program side: sleeps up to `ms`; false when an update request or a signal handler cut it short. */
   sleep(ms: number): boolean {
     const seq = Atomics.load(this.ctl, Ctl.SignalSeq);
     const deadline = performance.now() + ms;
     for (;;) {
+      const wake = Atomics.load(this.ctl, Ctl.Wake);
+      if (Atomics.load(this.ctl, Ctl.SignalSeq) !== seq) return false;
+      if (this.deliver()) return false;
       const left = deadline - performance.now();
       if (left <= 0) return true;
-      Atomics.wait(this.ctl, Ctl.SignalSeq, seq, left);
-      if (Atomics.load(this.ctl, Ctl.SignalSeq) !== seq) return false;
+      Atomics.wait(this.ctl, Ctl.Wake, wake, left);
     }
+  }
+
+  /** Program side: one synchronous call to the host thread. */
+  call(req: Record<string, unknown>, data?: Uint8Array): RpcAnswer {
+    const header = enc.encode(JSON.stringify(req));
+    if (header.length + (data?.length ?? 0) > RPC_CAPACITY) throw new Error(`host call too large (${header.length + (data?.length ?? 0)} bytes)`);
+    this.rpc.set(header, 0);
+    if (data) this.rpc.set(data, header.length);
+    Atomics.store(this.ctl, Ctl.RpcHeader, header.length);
+    Atomics.store(this.ctl, Ctl.RpcData, data?.length ?? 0);
+    const seq = Atomics.load(this.ctl, Ctl.RpcResp);
+    Atomics.add(this.ctl, Ctl.RpcReq, 1);
+    Atomics.notify(this.ctl, Ctl.RpcReq);
+    while (Atomics.load(this.ctl, Ctl.RpcResp) === seq) Atomics.wait(this.ctl, Ctl.RpcResp, seq);
+    return this.readMessage();
+  }
+
+  private readMessage(): RpcAnswer {
+    const h = Atomics.load(this.ctl, Ctl.RpcHeader), d = Atomics.load(this.ctl, Ctl.RpcData);
+    const res = JSON.parse(dec.decode(this.rpc.slice(0, h)));
+    return { res, data: d ? this.rpc.slice(h, h + d) : undefined };
+  }
+
+  /** Host side: answers the program's calls until stopped. */
+  async serve(handler: (req: Record<string, unknown>, data?: Uint8Array) => RpcAnswer | Promise<RpcAnswer>): Promise<void> {
+    let seen = Atomics.load(this.ctl, Ctl.RpcReq);
+    const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+    for (;;) {
+      const w = waitAsync(this.ctl, Ctl.RpcReq, seen);
+      if (w.async) await w.value;
+      if (Atomics.load(this.ctl, Ctl.RpcStop)) return;
+      const now = Atomics.load(this.ctl, Ctl.RpcReq);
+      if (now === seen) continue;
+      seen = now;
+      const { res: req, data } = this.readMessage();
+      let answer: RpcAnswer;
+      try {
+        answer = await handler(req, data);
+      } catch (e) {
+        answer = { res: { errno: 29, error: e instanceof Error ? e.message : String(e) } };
+      }
+      const header = enc.encode(JSON.stringify(answer.res));
+      this.rpc.set(header, 0);
+      if (answer.data) this.rpc.set(answer.data, header.length);
+      Atomics.store(this.ctl, Ctl.RpcHeader, header.length);
+      Atomics.store(this.ctl, Ctl.RpcData, answer.data?.length ?? 0);
+      Atomics.add(this.ctl, Ctl.RpcResp, 1);
+      Atomics.notify(this.ctl, Ctl.RpcResp);
+    }
+  }
+
+  stopServing(): void {
+    Atomics.store(this.ctl, Ctl.RpcStop, 1);
+    Atomics.add(this.ctl, Ctl.RpcReq, 1);
+    Atomics.notify(this.ctl, Ctl.RpcReq);
+    Atomics.notify(this.ctl, Ctl.OutHead);
   }
 }

@@ -22,6 +22,7 @@ port.onMessage((m: ToWorker) => {
 
 async function start(m: StartMessage) {
   const shared = new SharedState(m.shared);
+  shared.dirs = m.dirs ?? [];
   const program = new Program(m.memory, shared, {
     post: (event) => send({ type: 'event', event }),
     write: (fd, bytes) => send({ type: 'output', fd, bytes }, [bytes.buffer as ArrayBuffer]),
