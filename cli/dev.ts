@@ -10,19 +10,25 @@ import { parseArgs } from './args.js';
 import { BUILD_SPEC } from './kitsune.js';
 import { buildFromFiles } from './build-files.js';
 import { formatResult } from './format.js';
+import { takeGrants } from './grants.js';
 
 const say = (m: string) => process.stderr.write(`\x1b[35mkitsune dev:\x1b[0m ${m}\n`);
 
 export async function cmdDev(args: string[]): Promise<number> {
-  const a = parseArgs(args, BUILD_SPEC, 'dev');
+  const { grants, args: rest } = takeGrants(args, 'dev');
+  const a = parseArgs(rest, BUILD_SPEC, 'dev');
   if (!a.positional.length) throw new KitsuneError('E_USAGE', 'kitsune dev: expected SRC.c...');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kitsune-dev-'));
   let n = 1;
   let running = await buildFromFiles(a.positional, { ...a.values, out: path.join(work, 'v1.wasm') }, say);
   say(`built v1 in ${running.millis} ms; running it (edit and save ${a.positional.join(', ')} to update it live)`);
   const proc = await KitsuneProcess.start(running.wasm, {
-    args: a.rest, argv0: path.basename(a.positional[0], '.c') + '.wasm',
-    onEvent: (e) => { if (e.type === 'crash') say(`the program crashed: ${e.message}`); },
+    args: a.rest, argv0: path.basename(a.positional[0], '.c') + '.wasm', grants, forwardSignals: true,
+    onEvent: (e) => {
+      if (e.type === 'crash') say(`the program crashed: ${e.message}`);
+      else if (e.type === 'refused') say(`sandbox: ${e.message}`);
+      else if (e.type === 'notice') say(e.message);
+    },
   });
   let busy = false, again = false;
   const rebuild = async () => {

@@ -6,13 +6,14 @@ import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type Kitsune
 import { defaultControlPath, resolveTarget, serveControl, requestUpdate } from './control.js';
 import { parseArgs, type Spec } from './args.js';
 import { formatResult } from './format.js';
+import { takeGrants } from './grants.js';
 
 const USAGE = `kitsune: dynamic software updating for C on WebAssembly
 
   kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--name NAME]
-  kitsune run [--control PATH] [-b FILE] [--snapshot] [--stack-size BYTES] APP.wasm [ARGS...]
+  kitsune run [--control PATH] [-b FILE] [--snapshot] [--stack-size BYTES] [--dir DIR] [--net[=HOST:PORT,...]] APP.wasm [ARGS...]
   kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm     TARGET: a runner's pid or control path
-  kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME] [-- ARGS...]
+  kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME] [--dir DIR] [--net[=HOST:PORT,...]] [-- ARGS...]
   kitsune inspect [--json] APP.wasm
   kitsune demo`;
 
@@ -53,21 +54,30 @@ export async function cmdBuild(args: string[]): Promise<number> {
 
 async function cmdRun(args: string[]): Promise<number> {
   // Options end at the module: everything after it is the program's.
-  const idx = args.findIndex((x, i) => x.endsWith('.wasm') && !['--control', '-b', '--stack-size'].includes(args[i - 1]));
+  const idx = args.findIndex((x, i) => x.endsWith('.wasm') && !['--control', '-b', '--stack-size', '--dir'].includes(args[i - 1]));
   if (idx < 0) throw new KitsuneError('E_USAGE', `kitsune run: expected APP.wasm\n\n${USAGE}`);
-  const a = parseArgs(args.slice(0, idx), { values: { control: 'control', b: 'bench', 'stack-size': 'stackSize' }, flags: { snapshot: 'snapshot' } }, 'run');
+  // The sandbox: nothing unless granted (cli/grants.ts).
+  const { grants, args: opts } = takeGrants(args.slice(0, idx), 'run');
+  const a = parseArgs(opts, { values: { control: 'control', b: 'bench', 'stack-size': 'stackSize' }, flags: { snapshot: 'snapshot' } }, 'run');
   const app = args[idx];
   const bench = a.values.bench ? fs.createWriteStream(a.values.bench as string, { flags: 'a' }) : undefined;
+  let proc: KitsuneProcess | undefined;
+  // A full-screen program in raw mode owns the terminal: the runner's own notes would garble it.
+  const note = (text: string) => { if (!proc?.terminalRaw || !process.stderr.isTTY) process.stderr.write(text); };
   const onEvent = (e: KitsuneEvent) => {
     if (e.type === 'update') {
-      process.stderr.write(`kitsune: ${formatResult(e.result)}\n`);
+      note(`kitsune: ${formatResult(e.result)}\n`);
       bench?.write(JSON.stringify({ time: new Date().toISOString(), ...e.result }) + '\n');
-    } else if (e.type === 'crash') process.stderr.write(`kitsune: the program crashed: ${e.message}\n`);
-    else if (e.type === 'update-deferred') process.stderr.write(`kitsune: update deferred at "${e.point}": ${e.reason}\n`);
+    } else if (e.type === 'crash') note(`kitsune: the program crashed: ${e.message}\n`);
+    else if (e.type === 'update-deferred') note(`kitsune: update deferred at "${e.point}": ${e.reason}\n`);
+    else if (e.type === 'refused') note(`kitsune: sandbox: ${e.message}\n`);
+    else if (e.type === 'notice') note(`kitsune: ${e.message}\n`);
   };
-  const proc = await KitsuneProcess.start(app, {
+  proc = await KitsuneProcess.start(app, {
     args: args.slice(idx + 1), argv0: app, onEvent,
     stackSize: a.values.stackSize ? Number(a.values.stackSize) : undefined,
+    grants,
+    forwardSignals: true,
   });
   const controlPath = (a.values.control as string | undefined) ?? defaultControlPath();
   const stop = serveControl(controlPath, proc);
