@@ -1,0 +1,96 @@
+// A small memcached text-protocol client for the kv demo's tests and
+// benchmark: one TCP connection, requests answered in order, each answer
+// timed, so the longest wait a client saw is known.
+import net from 'node:net';
+
+type Kind = 'line' | 'values';
+interface Pending { kind: Kind; resolve(s: string): void; reject(e: Error): void; sent: number }
+
+export class KvClient {
+  private buf = '';
+  private queue: Pending[] = [];
+  /** Longest time any request of this connection waited for its answer, in ms. */
+  maxWait = 0;
+  closed = false;
+  error: Error | undefined;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setEncoding('latin1');
+    socket.setNoDelay(true);
+    socket.on('data', (d: string) => { this.buf += d; this.drain(); });
+    const end = (e?: Error) => {
+      this.closed = true;
+      this.error ??= e ?? new Error('connection closed by the server');
+      for (const p of this.queue.splice(0)) p.reject(this.error);
+    };
+    socket.on('error', end);
+    socket.on('close', () => end());
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<KvClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port }, () => { s.off('error', reject); resolve(new KvClient(s)); });
+      s.once('error', reject);
+    });
+  }
+
+  private drain() {
+    for (;;) {
+      const p = this.queue[0];
+      if (!p) return;
+      let end: number;
+      if (p.kind === 'line') end = this.buf.indexOf('\r\n') + 2;
+      else {
+        // VALUE blocks up to END (or an error line).
+        end = 0;
+        let at = 0;
+        for (;;) {
+          const nl = this.buf.indexOf('\r\n', at);
+          if (nl < 0) { end = 1; break; }
+          const line = this.buf.slice(at, nl);
+          if (line === 'END' || /ERROR/.test(line)) { end = nl + 2; break; }
+          const m = /^VALUE \S+ \d+ (\d+)/.exec(line);
+          if (!m) { end = nl + 2; break; }
+          at = nl + 2 + Number(m[1]) + 2;
+          if (at > this.buf.length) { end = 1; break; }
+        }
+      }
+      if (end <= 1) return;
+      const answer = this.buf.slice(0, end);
+      this.buf = this.buf.slice(end);
+      this.queue.shift();
+      this.maxWait = Math.max(this.maxWait, performance.now() - p.sent);
+      p.resolve(answer);
+    }
+  }
+
+  /** Sends a raw command; resolves with the raw answer. */
+  request(text: string, kind: Kind = 'line'): Promise<string> {
+    if (this.closed) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ kind, resolve, reject, sent: performance.now() });
+      this.socket.write(text);
+    });
+  }
+
+  set(key: string, value: string, flags = 0): Promise<string> {
+    return this.request(`set ${key} ${flags} 0 ${Buffer.byteLength(value, 'latin1')}\r\n${value}\r\n`);
+  }
+
+  async get(key: string): Promise<string | null> {
+    const a = await this.request(`get ${key}\r\n`, 'values');
+    const m = /^VALUE \S+ \d+ (\d+)\r\n/.exec(a);
+    return m ? a.slice(m[0].length, m[0].length + Number(m[1])) : a === 'END\r\n' ? null : Promise.reject(new Error(`unexpected answer to get ${key}: ${JSON.stringify(a)}`));
+  }
+
+  close(): void { this.socket.end(); }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
