@@ -12,6 +12,8 @@ import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess, type UpdateTimings } from 'kitsune-wasm';
 import { buildPlain, runPlain } from './plain.js';
 import { migrateBench } from './migrate.js';
+import { runXfProperty, formatSummary } from './xf-property.js';
+import { kvBench } from './kv.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../../', import.meta.url); // from dist/bench/run.js
@@ -223,13 +225,19 @@ async function main() {
   console.log(table(['generated migration', 'memcpy of the bytes', 'hand-written copy', 'migration / memcpy', 'migration / by hand', 'update pause'],
     [[`${ms(mm)} ms`, `${ms(mc)} ms`, `${ms(mh)} ms`, (mm / mc).toFixed(1), (mh ? mm / mh : NaN).toFixed(2), `${ms(med(migrate.runs.map((r) => r.pause)))} ms`]]));
   console.log('the generated migration also keeps an old->new address map (sharing, cycles) and leaves the old heap intact until commit');
+  // The migration generator against a TypeScript oracle, thousands of random cases.
+  const xf = await runXfProperty({ cases: quick ? 200 : 3000, log: (l) => console.error(l) });
+  console.log('\nState transformation property: random struct evolutions over random heaps (sharing, cycles) vs a TypeScript oracle');
+  console.log(formatSummary(xf));
+  // 3. The kv demo: throughput with and without Kitsune, client-visible pause, update vs restart.
+  const kv = await kvBench(quick);
   const totalSeconds = (Date.now() - started) / 1000;
   console.log(`\nbuilds ${buildSeconds.toFixed(1)} s, whole run ${totalSeconds.toFixed(1)} s`);
 
   const results = {
     machine, quick, v8Flags: ['--no-liftoff'], config,
     steady: steadyRows, steadyGeomean: geo, asyncify: asyncifyRows,
-    pause: pauseRows, migrate, seconds: { build: buildSeconds, total: totalSeconds },
+    pause: pauseRows, migrate, xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv, seconds: { build: buildSeconds, total: totalSeconds },
   };
   fs.mkdirSync(outDir, { recursive: true });
   const file = new URL('results.json', outDir);

@@ -127,19 +127,46 @@ static void clear(void) {
   old_lo = old_hi = 0;
 }
 
-/* Commit: old blocks replaced by deep transforms are garbage now. Returns
- * how many were freed. */
-int __kitsune_xf_commit(void) {
-  int freed = 0;
-  for (size_t i = 0; i < map_cap; i++)
-    if (map[i].old && (map[i].neu & XF_DEEP)) {
-      void *p = (void *)map[i].old;
+/* Old blocks that deep transforms replaced, waiting to be freed: the map of
+ * the last committed migration. Freeing a million blocks takes long enough
+ * that it happens after the update, when the program next waits. */
+static xf_entry *garbage = 0;
+static size_t garbage_cap = 0, garbage_at = 0;
+
+/* Frees up to `budget` old blocks; returns how many remain. */
+int __kitsune_xf_release(int budget) {
+  for (; garbage_at < garbage_cap && budget > 0; garbage_at++) {
+    xf_entry *e = &garbage[garbage_at];
+    if (e->old && (e->neu & XF_DEEP)) {
+      void *p = (void *)e->old;
       __kitsune_wipe(p, malloc_usable_size(p));
       free(p);
-      freed++;
+      budget--;
     }
+  }
+  if (garbage_at < garbage_cap) return 1;
+  __kitsune_wipe(garbage, garbage_cap * sizeof *garbage);
+  free(garbage);
+  garbage = 0;
+  garbage_cap = garbage_at = 0;
+  return 0;
+}
+
+/* Commit: the journal goes; old blocks replaced by deep transforms are
+ * garbage, freed by __kitsune_xf_release. Returns how many there are. */
+int __kitsune_xf_commit(void) {
+  while (garbage) __kitsune_xf_release(1 << 30); /* an earlier update's, not yet released */
+  int moved = 0;
+  for (size_t i = 0; i < map_cap; i++) if (map[i].old && (map[i].neu & XF_DEEP)) moved++;
+  if (moved) {
+    garbage = map;
+    garbage_cap = map_cap;
+    garbage_at = 0;
+    map = 0;
+    map_cap = 0;
+  }
   clear();
-  return freed;
+  return moved;
 }
 
 /* Rollback: put back every byte the in-place transforms wrote, newest first. */

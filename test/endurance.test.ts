@@ -23,7 +23,7 @@ test('200 updates: all commit, state intact, memory bounded', async () => {
   }
   const late = run.proc.memoryBytes();
   // Old versions' static data is freed when the program next waits, off the pause.
-  const reclaims = run.events.filter((e) => e.type === 'reclaim');
+  const reclaims = run.events.filter((e) => e.type === 'reclaim' && e.what === 'static-data');
   assert.ok(reclaims.every((e) => e.type === 'reclaim' && e.freed), JSON.stringify(reclaims.find((e) => e.type === 'reclaim' && !e.freed)));
   assert.ok(reclaims.length >= 195, `${reclaims.length} old data blocks freed`);
   // Each leaked version would cost its 1 MiB stack: 190 of them would show.

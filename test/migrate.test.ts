@@ -47,7 +47,7 @@ test('the heap: pointer arrays sized by a field, sharing, cycles, unions, enums 
   // Nothing points into v1's static data any more: literals moved to v2's, so v1's data is freed.
   await new Promise((res) => setTimeout(res, 1200));
   await run.proc.kill();
-  assert.ok(run.events.some((e) => e.type === 'reclaim' && e.version === 1 && e.freed), JSON.stringify(run.events.filter((e) => e.type === 'reclaim')));
+  assert.ok(run.events.some((e) => e.type === 'reclaim' && e.what === 'static-data' && e.version === 1 && e.freed), JSON.stringify(run.events.filter((e) => e.type === 'reclaim')));
 });
 
 test('a migration that fails after transforming in place rolls back to the old heap, byte for byte; the good version then commits', async () => {

@@ -64,7 +64,7 @@ async function runDemo(demo: string, model: Model, built?: { v1: BuildResult; v2
     // The state's string literals (task names, paths, op names) now point to
     // v2's identical literals and old blocks were wiped when freed: nothing
     // points into v1's static data, so it was freed.
-    const reclaim = run.events.find((e) => e.type === 'reclaim');
+    const reclaim = run.events.find((e) => e.type === 'reclaim' && e.what === 'static-data');
     assert.ok(reclaim?.type === 'reclaim' && reclaim.version === 1 && reclaim.freed, `v1's static data: ${JSON.stringify(reclaim)}`);
     return k;
   } finally {
