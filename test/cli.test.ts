@@ -56,7 +56,7 @@ test('run, update to v2, then to v3 built --from v2: state intact at each step',
   assert.match(diff.stdout, /  copy +counter\.c\/bump#calls  int\n/);
   const control = path.join(dir, 'ctl.sock');
   const bench = path.join(dir, 'updates.jsonl');
-  const runner = spawn(process.execPath, [cli, 'run', '--control', control, '-b', bench, 'v1.wasm', '60', '20000'], { cwd: dir });
+  const runner = spawn(process.execPath, [cli, 'run', '--control', control, '-b', bench, 'v1.wasm', '60', '100000'], { cwd: dir });
   let out = '';
   runner.stdout.on('data', (d) => (out += d));
   runner.stderr.on('data', (d) => (out += d));
