@@ -19,3 +19,9 @@ if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile,
   fs.writeFileSync(stampFile, stamp);
   console.log(`built runtime/runtime.wasm (${wasm.length} bytes) in ${Date.now() - t} ms`);
 }
+
+// The browser's compiler fetches the POSIX headers by this list (compiler/kitsune-header.ts).
+const include = dir + 'include/';
+const headers = (sub: string): string[] => fs.readdirSync(include + sub, { withFileTypes: true })
+  .flatMap((e) => (e.isDirectory() ? headers(`${sub}${e.name}/`) : e.name.endsWith('.h') ? [sub + e.name] : [])).sort();
+if (fs.existsSync(include)) fs.writeFileSync(include + 'index.json', JSON.stringify(headers(''), null, 1) + '\n');
