@@ -21,6 +21,7 @@
 #define XF_DEEP 1u
 
 void __kitsune_wipe(void *p, size_t n);
+int __kitsune_xf_is_block(const void *p);
 
 typedef struct { uintptr_t old, neu; } xf_entry;
 
@@ -76,6 +77,35 @@ void *__kitsune_xf_lookup(const void *old) {
 int __kitsune_xf_insert(const void *old, void *neu, int deep) {
   if (!map_put((uintptr_t)old, (uintptr_t)neu | (deep ? XF_DEEP : 0))) { xf_oom = 1; return 0; }
   return 1;
+}
+
+/*
+ * One probe for kx_ptr's common case: the new address of `old`, placing it
+ * if it has none yet. bytes == 0: transformed in place (maps to itself);
+ * otherwise a zeroed block of `bytes`, from the runtime's own allocator: the
+ * map is its record, so a rollback frees it from there. *fresh says whether
+ * the caller must queue the transform; -1 when `old` is not the start of a
+ * heap block and cannot be moved. Returns 0 when out of memory.
+ */
+void *__kitsune_xf_place(const void *old, size_t bytes, int *fresh) {
+  *fresh = 0;
+  if ((map_used + 1) * 2 >= map_cap && !map_grow()) { xf_oom = 1; return 0; }
+  size_t mask = map_cap - 1, i = xf_hash((uintptr_t)old) & mask;
+  while (map[i].old) {
+    if (map[i].old == (uintptr_t)old) return (void *)(map[i].neu & ~(uintptr_t)XF_DEEP);
+    i = (i + 1) & mask;
+  }
+  if (!__kitsune_xf_is_block(old)) { *fresh = -1; return 0; }
+  void *neu = (void *)old;
+  if (bytes) {
+    neu = calloc(1, bytes);
+    if (!neu) { xf_oom = 1; return 0; }
+  }
+  map[i].old = (uintptr_t)old;
+  map[i].neu = (uintptr_t)neu | (bytes ? XF_DEEP : 0);
+  map_used++;
+  *fresh = 1;
+  return neu;
 }
 
 /* ---- the journal of in-place writes ---- */
@@ -173,6 +203,9 @@ int __kitsune_xf_commit(void) {
 int __kitsune_xf_rollback(void) {
   int restored = 0;
   for (journal_rec *r = journal; r; r = r->prev) { memcpy(r->addr, r + 1, r->size); restored++; }
+  /* The new blocks of deep transforms, which no tracking recorded. */
+  for (size_t i = 0; i < map_cap; i++)
+    if (map[i].old && (map[i].neu & XF_DEEP)) free((void *)(map[i].neu & ~(uintptr_t)XF_DEEP));
   clear();
   return restored;
 }

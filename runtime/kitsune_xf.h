@@ -18,6 +18,7 @@
 
 /* In the runtime (runtime/kitsune_xf.c). */
 void *__kitsune_xf_lookup(const void *old);
+void *__kitsune_xf_place(const void *old, size_t bytes, int *fresh);
 int __kitsune_xf_insert(const void *old, void *neu, int deep);
 const void *__kitsune_xf_journal(void *addr, size_t size);
 int __kitsune_xf_in_old_data(const void *p);
@@ -75,19 +76,15 @@ static void kx_drain(void) {
  */
 static void *kx_ptr(const void *old, size_t n, size_t out_size, size_t in_size, kx_fn fn, const char *what) {
   if (!old) return 0;
-  void *neu = __kitsune_xf_lookup(old);
-  if (neu) return neu;
-  if (__kitsune_xf_in_old_data(old)) return __kitsune_xf_data(old);
-  if (!__kitsune_xf_is_block(old)) __kitsune_xf_fail(what, old);
-  if (out_size == in_size) {
-    neu = (void *)old;
-    if (!__kitsune_xf_insert(old, neu, 0)) __kitsune_xf_fail("out of memory for the address map", old);
-  } else {
-    neu = calloc(n ? n : 1, out_size);
-    if (!neu) __kitsune_xf_fail("out of memory for a transformed object", old);
-    if (!__kitsune_xf_insert(old, neu, 1)) __kitsune_xf_fail("out of memory for the address map", old);
+  if (__kitsune_xf_in_old_data(old)) {
+    void *mapped = __kitsune_xf_lookup(old);
+    return mapped ? mapped : __kitsune_xf_data(old);
   }
-  kx_push(fn, neu, old, n, out_size, in_size);
+  int fresh;
+  void *neu = __kitsune_xf_place(old, out_size == in_size ? 0 : (n ? n : 1) * out_size, &fresh);
+  if (fresh < 0) __kitsune_xf_fail(what, old);
+  if (!neu) __kitsune_xf_fail("out of memory for a transformed object or the address map", old);
+  if (fresh) kx_push(fn, neu, old, n, out_size, in_size);
   return neu;
 }
 
