@@ -218,7 +218,9 @@ class Graph {
           asserts.push(`_Static_assert(__builtin_offsetof(${name}, ${fieldName(f, i)}) == ${f.offset}, "offset of ${t.name ?? ''}.${fieldName(f, i)}");`);
         }
       }
-      padTo(t.size * 8);
+      const last = t.fields[t.fields.length - 1];
+      const flexible = last && this.t(this.strip(last.type)).kind === 'array' && (this.t(this.strip(last.type)) as { count: number | null }).count === null;
+      if (!flexible) padTo(t.size * 8);
     }
     return [`${name.replace(/^(struct|union) /, `$1 __attribute__((packed, aligned(${align}))) `)} {`, ...body, '};', ...asserts];
   }
@@ -370,7 +372,8 @@ class Planner {
     } else if (ot.kind === 'array' && nt.kind === 'array') {
       p.kind = 'array';
       p.children.push(this.pair(ot.of, nt.of, `${where}[]`, arg));
-      if (ot.count === null || nt.count === null) { if (p.sigDiff) { p.kind = 'bad'; p.bad = 'an array of unknown length (annotate the field E_ARRAY(n) or write a rule)'; } }
+      // Both of unknown length: a flexible array member, sized by its struct's E_ARRAY(n).
+      if ((ot.count === null) !== (nt.count === null) && p.sigDiff) { p.kind = 'bad'; p.bad = 'an array of known length and one of unknown length'; }
     } else if (ot.kind === 'union' && nt.kind === 'union') p.kind = p.sigDiff ? 'raw' : 'identity';
     else if (ot.kind === 'struct' && nt.kind === 'struct') {
       if (ot.name !== nt.name && !rule && p.sigDiff) {
@@ -492,6 +495,14 @@ class Generator {
         const on = this.o.t(c.o), nn = this.n.t(c.n);
         if (on.kind === 'void' || nn.kind === 'void') return `${out} = (${this.n.decl(p.n)})kx_keep(${inp});`;
         const what = `${where}: points to ${this.o.name(c.o)} at an address that is not the start of a heap block (inside an array or a struct, or on the stack), so it cannot be moved; annotate the pointer that owns the block (E_PTRARRAY) or write a rule`;
+        const flex = flexibleMember(this.o, c.o);
+        const nflex = flexibleMember(this.n, c.n);
+        if (flex && nflex) {
+          // One object whose size depends on its own count field.
+          const count = `(size_t)((${inp}) ? (${flex.count.replace(/\bself\./g, `((${this.o.decl(c.o, '*')})(${inp}))->`)}) : 0)`;
+          const size = (g: Graph, id: TypeId, m: { field: CField }) => `(sizeof(${g.decl(id)}) + ${count} * sizeof(${g.decl((g.t(g.strip(m.field.type)) as { of: TypeId }).of)}))`;
+          return `${out} = (${this.n.decl(p.n)})kx_ptr(${inp}, 1, ${size(this.n, c.n, nflex)}, ${size(this.o, c.o, flex)}, ${this.fn(c)}, ${cString(what)});`;
+        }
         return `${out} = (${this.n.decl(p.n)})kx_ptr(${inp}, ${opts.count ?? '1'}, sizeof(${this.n.decl(c.n)}), sizeof(${this.o.decl(c.o)}), ${this.fn(c)}, ${cString(what)});`;
       }
       default: return `${this.fn(p)}(&(${out}), &(${inp}));`;
@@ -568,6 +579,13 @@ class Generator {
             continue;
           }
           const c = p.children[child++]!;
+          const flex = flexibleCount(this.o, of) ?? flexibleCount(this.n, nf);
+          if (flex !== undefined) {
+            // A flexible array member: as many elements as E_ARRAY says the old object holds.
+            if (c.needs) lines.push(`  for (size_t i = 0; i < (size_t)(${flex.replace(/\bself\./g, 'in->')}); i++) ${this.stmt(c.children[0]!, `out->${nf.name}[i]`, `in->${of.name}[i]`, where)}`);
+            else lines.push(`  memcpy(out->${nf.name}, in->${of.name}, (size_t)(${flex.replace(/\bself\./g, 'in->')}) * sizeof in->${of.name}[0]);`);
+            continue;
+          }
           const count = annotation(of.annotations, 'ptrarray') ?? annotation(nf.annotations, 'ptrarray');
           lines.push(`  ${this.stmt(c, `out->${nf.name}`, `in->${of.name}`, where, { bit: nf.bitSize !== undefined || of.bitSize !== undefined, ...(count !== undefined ? { count: `(size_t)(${count.replace(/\bself\./g, 'in->')})` } : {}) })}`);
         }
@@ -667,6 +685,21 @@ class Generator {
 
 export class XfError extends Error {}
 
+/** The E_ARRAY(n) count of a flexible array member field, if it is one. */
+function flexibleCount(g: Graph, f: CField): string | undefined {
+  const t = g.t(g.strip(f.type));
+  return t.kind === 'array' && t.count === null ? annotation(f.annotations, 'array') : undefined;
+}
+
+/** A struct's flexible array member with its E_ARRAY count. */
+function flexibleMember(g: Graph, id: TypeId): { field: CField; count: string } | undefined {
+  const t = g.t(id);
+  if (t.kind !== 'struct' || !t.fields.length) return undefined;
+  const field = t.fields[t.fields.length - 1]!;
+  const count = flexibleCount(g, field);
+  return count === undefined ? undefined : { field, count };
+}
+
 // ------------------------------------------------------------------ the plan
 
 /**
@@ -730,6 +763,10 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
         const ft = o.t(o.strip(of.type));
         const isVoidPtr = ft.kind === 'pointer' && o.t(o.strip(ft.to)).kind === 'void';
         const annotated = ['opaque', 'ignore', 'ptr', 'generic', 't'].some((a) => annotation(of.annotations, a) !== undefined || annotation(nf.annotations, a) !== undefined);
+        const fa = o.t(o.strip(of.type));
+        if (fa.kind === 'array' && fa.count === null && flexibleCount(o, of) === undefined && flexibleCount(n, nf) === undefined) {
+          problems.push(`${root}: struct ${nt.name ?? '(anonymous)'}.${nf.name}: a flexible array member in a struct that is transformed; how many elements it holds is unknown. Annotate it E_ARRAY(self.count) (the field that holds its length)`);
+        }
         if (isVoidPtr && !annotated) {
           problems.push(`${root}: struct ${nt.name ?? '(anonymous)'}.${nf.name}: a \`void *\` in a struct that is transformed; what it points to is unknown. Annotate the field (E_PTR(type), E_OPAQUE or E_IGNORE) or add a rule \`struct ${nt.name}.${nf.name} -> struct ${nt.name}.${nf.name}: { $out = $in; }\``);
         }

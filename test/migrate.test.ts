@@ -93,6 +93,19 @@ test('a generic container: void * payloads followed through E_GENERIC / E_T / E_
   await run.proc.kill();
 });
 
+test('a struct with a flexible array member (E_ARRAY(self.len)) moves with all its elements', async () => {
+  const src = read('flex.c');
+  const v1 = await buildC(src, { defines: ['VERSION=1'] });
+  const v2 = await buildC(src, { defines: ['VERSION=2'], from: v1 });
+  const run = await start(v1);
+  await run.waitFor(/v1 \[6 1 alpha\] \[22 2 a much longer message\] \[2 3 z\]\n/);
+  const r = await run.proc.update(v2);
+  assert.is(r.outcome, 'committed', r.reason);
+  assert.is(r.movedObjects, 3);
+  await run.waitFor(/v2 \[6 1 alpha\] \[22 2 a much longer message\] \[2 3 z\]\n/);
+  await run.proc.kill();
+});
+
 test('a list of 1,000,000 nodes whose node gained a field migrates, every value checked', async () => {
   const src = (v: number) => `
 #include <kitsune.h>
