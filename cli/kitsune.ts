@@ -45,7 +45,9 @@ export async function cmdBuild(args: string[]): Promise<number> {
   if (!a.values.out) throw new KitsuneError('E_USAGE', 'kitsune build: expected -o OUT.wasm');
   const { buildFromFiles } = await import('./build-files.js');
   const r = await buildFromFiles(a.positional, a.values, (m) => process.stderr.write(`kitsune: ${m}\n`));
-  fs.writeFileSync(a.values.out as string, r.wasm);
+  try { fs.writeFileSync(a.values.out as string, r.wasm); } catch (e) {
+    throw new KitsuneError('E_USAGE', `kitsune build: cannot write -o ${a.values.out}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'its folder does not exist' : (e as Error).message}`);
+  }
   if (r.diagnostics.trim()) process.stderr.write(r.diagnostics);
   for (const n of r.notes) process.stderr.write(`kitsune: note: ${n}\n`);
   console.error(`kitsune: wrote ${a.values.out} (${r.wasm.length} bytes, ${r.meta.variables.length} variables, update points: ${r.meta.updatePoints.join(', ') || 'none'}) in ${r.millis} ms`);
@@ -75,7 +77,7 @@ async function cmdRun(args: string[]): Promise<number> {
   };
   proc = await KitsuneProcess.start(app, {
     args: args.slice(idx + 1), argv0: app, onEvent,
-    stackSize: a.values.stackSize ? Number(a.values.stackSize) : undefined,
+    stackSize: a.values.stackSize ? stackSizeOf(a.values.stackSize as string) : undefined,
     grants,
     forwardSignals: true,
   });
@@ -136,6 +138,12 @@ async function cmdInspect(args: string[]): Promise<number> {
     console.log(`  ${v.key.padEnd(28)} ${v.typeName.padEnd(24)} ${String(v.size).padStart(6)} B  ${v.kind}${v.offset !== undefined ? ` @+${v.offset}` : ''}${v.manual ? ' manual' : ''}  ${v.file}:${v.line}`);
   }
   return 0;
+}
+
+function stackSizeOf(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 65536 || n % 16) throw new KitsuneError('E_USAGE', `kitsune run: --stack-size ${text}: expected a whole number of bytes, a multiple of 16 and at least 65536`);
+  return n;
 }
 
 export function readFileOrFail(p: string): Uint8Array {

@@ -53,6 +53,8 @@ export interface KitsuneMeta {
   /** Names of the functions this version puts in the table, in slot order. */
   tableFunctions: string[];
   asyncify: { ignoreIndirect: boolean; note?: string };
+  /** A checksum of the rest of the section (see sealMeta): a corrupted section is refused, never half-believed. */
+  integrity?: string;
   /** Present when the version was built --from another with types that change. */
   xf?: {
     entries: XfEntry[];
@@ -62,8 +64,17 @@ export interface KitsuneMeta {
   };
 }
 
+/** FNV-1a, 64 bits, over the section's JSON without its `integrity` field. */
+function checksum(meta: KitsuneMeta): string {
+  const { integrity: _, ...rest } = meta;
+  const text = JSON.stringify(rest);
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = ((h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
 export function encodeMeta(meta: KitsuneMeta): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(meta));
+  return new TextEncoder().encode(JSON.stringify({ ...meta, integrity: checksum(meta) }));
 }
 
 export function withMeta(wasm: Uint8Array, meta: KitsuneMeta): Uint8Array {
@@ -85,11 +96,28 @@ export function readMeta(wasm: Uint8Array, where = 'module'): KitsuneMeta {
   } catch (e) {
     throw new KitsuneError('E_FORMAT', `${where}: the "kitsune" section is not valid JSON (${(e as Error).message})`);
   }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw new KitsuneError('E_FORMAT', `${where}: expected the "kitsune" section to hold a JSON object, found ${meta === null ? 'null' : Array.isArray(meta) ? 'an array' : typeof meta}`);
+  }
   if (meta.format !== FORMAT_VERSION) {
     throw new KitsuneError('E_FORMAT', `${where}: expected kitsune section format ${FORMAT_VERSION}, found ${JSON.stringify(meta.format)}; rebuild it with this version of kitsune-wasm`);
   }
   for (const field of ['program', 'buildId', 'variables', 'updatePoints'] as const) {
     if (meta[field] === undefined) throw new KitsuneError('E_FORMAT', `${where}: the kitsune section has no "${field}"`);
   }
+  if (meta.integrity !== undefined && meta.integrity !== checksum(meta)) {
+    throw new KitsuneError('E_FORMAT', `${where}: the "kitsune" section does not match its checksum: it was changed or damaged after the build; rebuild it`);
+  }
+  const bad = (what: string) => { throw new KitsuneError('E_FORMAT', `${where}: the kitsune section's ${what}`); };
+  if (typeof meta.program !== 'string' || typeof meta.buildId !== 'string') bad('"program" and "buildId" must be strings');
+  if (!Array.isArray(meta.updatePoints) || meta.updatePoints.some((p) => typeof p !== 'string')) bad('"updatePoints" must be a list of names');
+  if (!Array.isArray(meta.variables)) bad('"variables" must be a list');
+  meta.variables.forEach((v, i) => {
+    if (typeof v !== 'object' || v === null || typeof v.key !== 'string' || typeof v.size !== 'number' || v.size < 0
+      || (v.offset !== undefined && (typeof v.offset !== 'number' || v.offset < 0)) || typeof v.signature !== 'string') {
+      bad(`variable ${i} is malformed: expected {key, size, offset?, signature, ...}, found ${JSON.stringify(v)?.slice(0, 120)}`);
+    }
+  });
+  if (!Array.isArray(meta.tableFunctions) || !Array.isArray(meta.types)) bad('"tableFunctions" and "types" must be lists');
   return meta;
 }

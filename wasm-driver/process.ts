@@ -5,7 +5,7 @@
 import { KitsuneError, messageOf } from './errors.js';
 import { readMeta, type KitsuneMeta } from './metadata.js';
 import { checkCompatible } from './compat.js';
-import { importLimits } from './wasm-sections.js';
+import { importLimits, customSection } from './wasm-sections.js';
 import { SharedState, REQUESTED, Ctl } from './shared-state.js';
 import { spawnWorker, readFile, loadRuntime, isNode, type WorkerHandle } from './platform.js';
 import { now } from './wasi.js';
@@ -84,6 +84,7 @@ export class KitsuneProcess {
     const name = typeof version === 'string' ? version : options.argv0 ?? 'program.wasm';
     const bytes = typeof version === 'string' ? await readVersion(version) : version;
     const meta = readMeta(bytes, name);
+    requireSideModule(bytes, name);
     const runtimeBytes = options.runtime ?? (await loadRuntime());
     const [runtime, module] = await Promise.all([WebAssembly.compile(runtimeBytes as Uint8Array<ArrayBuffer>), compileVersion(bytes, name)]);
     const limits = importLimits(runtimeBytes);
@@ -195,6 +196,7 @@ export class KitsuneProcess {
         const bytes = typeof next === 'string' ? await readVersion(next) : next;
         stage = 'validate';
         meta = readMeta(bytes, name);
+        requireSideModule(bytes, name);
         checkCompatible(this.meta, meta, name);
         stage = 'compile';
         module = await compileVersion(bytes, name);
@@ -329,4 +331,11 @@ function inheritStdin(proc: KitsuneProcess, filter: (b: Uint8Array) => Uint8Arra
     process.stdin.off('end', onEnd);
     process.stdin.pause();
   };
+}
+
+/** Versions load as position-independent side modules: without dylink.0 there is nothing to place. */
+function requireSideModule(bytes: Uint8Array, name: string): void {
+  if (!customSection(bytes, 'dylink.0')) {
+    throw new KitsuneError('E_MODULE', `${name}: expected a position-independent side module (a dylink.0 section), found a module without one; build it with \`kitsune build\``);
+  }
 }

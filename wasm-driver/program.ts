@@ -158,6 +158,8 @@ export class Program {
     const number = ++this.versions;
     const dylink = dylinkBytes ? parseDylink(dylinkBytes) : undefined;
     if (!dylink) throw new KitsuneError('E_MODULE', `version ${bytesMeta.buildId} has no dylink.0 section: it is not a position-independent side module`);
+    const outside = bytesMeta.variables.find((x) => x.offset !== undefined && x.offset + x.size > dylink.memorySize);
+    if (outside) throw new KitsuneError('E_FORMAT', `version ${bytesMeta.buildId}: variable \`${outside.key}\` lies at ${outside.offset}+${outside.size} bytes, outside its ${dylink.memorySize} bytes of static data; the kitsune section does not describe this module`);
     const dataBase = this.allocate(dylink.memorySize, 2 ** dylink.memoryAlign, 'the version\'s static data');
     const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack');
     const tableBase = this.table.length;
@@ -174,66 +176,74 @@ export class Program {
       version.slotName.set(tableBase + i, name);
       if (!version.slotOf.has(name)) version.slotOf.set(name, tableBase + i);
     });
-    const gotMem = new Map<string, WebAssembly.Global>();
-    const gotFunc = new Map<string, WebAssembly.Global>();
-    const missing: string[] = [];
-    const hostFns = this.hostFunctions(version);
-    const env: Record<string, WebAssembly.ImportValue> = {};
-    const rt = this.rt as Record<string, WebAssembly.ExportValue>;
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.module === 'env') {
-        const n = imp.name;
-        if (n === 'memory') env[n] = this.memory;
-        else if (n === '__indirect_function_table') env[n] = this.table;
-        else if (n === '__stack_pointer') env[n] = sp;
-        else if (n === '__memory_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, dataBase);
-        else if (n === '__table_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
-        else if (n in hostFns) env[n] = hostFns[n];
-        else if (TRACKED.includes(n)) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
-        else if (CALLBACK_CALLS.includes(n) && typeof rt[n] === 'function') env[n] = this.guardCallbacks(rt[n] as (...a: number[]) => number);
-        else if (rt[n] !== undefined) env[n] = rt[n] as WebAssembly.ImportValue;
-        else missing.push(`${n} (${imp.kind})`);
-      } else if (imp.module === 'GOT.mem') {
-        const g = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
-        gotMem.set(imp.name, g);
-      } else if (imp.module === 'GOT.func') {
-        gotFunc.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
-      } else {
-        missing.push(`${imp.module}.${imp.name}`);
+    try {
+      const gotMem = new Map<string, WebAssembly.Global>();
+      const gotFunc = new Map<string, WebAssembly.Global>();
+      const missing: string[] = [];
+      const hostFns = this.hostFunctions(version);
+      const env: Record<string, WebAssembly.ImportValue> = {};
+      const rt = this.rt as Record<string, WebAssembly.ExportValue>;
+      for (const imp of WebAssembly.Module.imports(module)) {
+        if (imp.module === 'env') {
+          const n = imp.name;
+          if (n === 'memory') env[n] = this.memory;
+          else if (n === '__indirect_function_table') env[n] = this.table;
+          else if (n === '__stack_pointer') env[n] = sp;
+          else if (n === '__memory_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, dataBase);
+          else if (n === '__table_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
+          else if (n in hostFns) env[n] = hostFns[n];
+          else if (TRACKED.includes(n)) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
+          else if (CALLBACK_CALLS.includes(n) && typeof rt[n] === 'function') env[n] = this.guardCallbacks(rt[n] as (...a: number[]) => number);
+          else if (rt[n] !== undefined) env[n] = rt[n] as WebAssembly.ImportValue;
+          else missing.push(`${n} (${imp.kind})`);
+        } else if (imp.module === 'GOT.mem') {
+          const g = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+          gotMem.set(imp.name, g);
+        } else if (imp.module === 'GOT.func') {
+          gotFunc.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
+        } else {
+          missing.push(`${imp.module}.${imp.name}`);
+        }
       }
+      if (missing.length) {
+        throw new KitsuneError('E_LINK', `version ${bytesMeta.buildId} imports ${missing.length} symbol(s) that neither the runtime (wasi-libc) nor the host provides:`, missing);
+      }
+      const instance = new WebAssembly.Instance(module, {
+        env, 'GOT.mem': Object.fromEntries(gotMem), 'GOT.func': Object.fromEntries(gotFunc),
+      });
+      const ex = instance.exports as Exports;
+      version.exports = ex;
+      // Resolve the GOT now that the version's own exports exist.
+      for (const [name, g] of gotMem) {
+        const own = ex[name];
+        const theirs = rt[name];
+        if (own instanceof WebAssembly.Global) g.value = dataBase + (own.value as number);
+        else if (theirs instanceof WebAssembly.Global) g.value = theirs.value;
+        else missing.push(`data symbol ${name}`);
+      }
+      for (const [name, g] of gotFunc) {
+        const fn = typeof ex[name] === 'function' ? ex[name] : rt[name];
+        if (typeof fn !== 'function') { missing.push(`function ${name}`); continue; }
+        const slot = this.table.length;
+        this.table.grow(1);
+        this.table.set(slot, fn as (...a: unknown[]) => unknown);
+        g.value = slot;
+        // The runtime's functions never retire: only the version's own slots move by name.
+        if (typeof ex[name] === 'function') { version.slotName.set(slot, name); version.slotOf.set(name, slot); }
+      }
+      if (missing.length) throw new KitsuneError('E_LINK', `version ${bytesMeta.buildId} needs symbols nobody defines:`, missing);
+      for (const f of ['asyncify_start_unwind', 'asyncify_stop_unwind', 'asyncify_start_rewind', 'asyncify_get_state']) {
+        if (typeof ex[f] !== 'function') throw new KitsuneError('E_MODULE', `version ${bytesMeta.buildId} has no ${f} export: it was not built with kitsune build (Asyncify)`);
+      }
+      (ex.__wasm_apply_data_relocs as (() => void) | undefined)?.();
+      (ex.__wasm_call_ctors as (() => void) | undefined)?.();
+    } catch (e) {
+      // Nothing of a version that failed to load may stay behind: a rollback never sees it.
+      this.rt.free(dataBase);
+      this.rt.free(stackBase);
+      for (let i = tableBase; i < this.table.length; i++) this.table.set(i, null);
+      throw e;
     }
-    if (missing.length) {
-      throw new KitsuneError('E_LINK', `version ${bytesMeta.buildId} imports ${missing.length} symbol(s) that neither the runtime (wasi-libc) nor the host provides:`, missing);
-    }
-    const instance = new WebAssembly.Instance(module, {
-      env, 'GOT.mem': Object.fromEntries(gotMem), 'GOT.func': Object.fromEntries(gotFunc),
-    });
-    const ex = instance.exports as Exports;
-    version.exports = ex;
-    // Resolve the GOT now that the version's own exports exist.
-    for (const [name, g] of gotMem) {
-      const own = ex[name];
-      const theirs = rt[name];
-      if (own instanceof WebAssembly.Global) g.value = dataBase + (own.value as number);
-      else if (theirs instanceof WebAssembly.Global) g.value = theirs.value;
-      else missing.push(`data symbol ${name}`);
-    }
-    for (const [name, g] of gotFunc) {
-      const fn = typeof ex[name] === 'function' ? ex[name] : rt[name];
-      if (typeof fn !== 'function') { missing.push(`function ${name}`); continue; }
-      const slot = this.table.length;
-      this.table.grow(1);
-      this.table.set(slot, fn as (...a: unknown[]) => unknown);
-      g.value = slot;
-      // The runtime's functions never retire: only the version's own slots move by name.
-      if (typeof ex[name] === 'function') { version.slotName.set(slot, name); version.slotOf.set(name, slot); }
-    }
-    if (missing.length) throw new KitsuneError('E_LINK', `version ${bytesMeta.buildId} needs symbols nobody defines:`, missing);
-    for (const f of ['asyncify_start_unwind', 'asyncify_stop_unwind', 'asyncify_start_rewind', 'asyncify_get_state']) {
-      if (typeof ex[f] !== 'function') throw new KitsuneError('E_MODULE', `version ${bytesMeta.buildId} has no ${f} export: it was not built with kitsune build (Asyncify)`);
-    }
-    (ex.__wasm_apply_data_relocs as (() => void) | undefined)?.();
-    (ex.__wasm_call_ctors as (() => void) | undefined)?.();
     return version;
   }
 

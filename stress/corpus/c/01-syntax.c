@@ -1,0 +1,2 @@
+#include <kitsune.h>
+int main(void) { int x = ; return 0; }

@@ -1,0 +1,2 @@
+#include <kitsune.h>
+int main(void) { return undeclared_variable; }

@@ -1,0 +1,3 @@
+#include <kitsune.h>
+/* never closed
+int main(void) { return 0; }

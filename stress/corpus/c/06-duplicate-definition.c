@@ -1,0 +1,4 @@
+#include <kitsune.h>
+int g;
+float g;
+int main(void) { return 0; }

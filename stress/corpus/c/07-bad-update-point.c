@@ -1,0 +1,2 @@
+#include <kitsune.h>
+int main(void) { for (;;) kitsune_update(42, 43); }

@@ -1,0 +1,3 @@
+#include <kitsune.h>
+int main(void) { return 0; }
+int main(void) { return 1; }
