@@ -8,8 +8,12 @@
 //     longest without updates, under the same load.
 //  3. an update against a restart that reloads the same data from a file
 //     (kv --load, the dump on stdin), at 100k and 1M keys: time until a client
-//     is answered by the new version.
+//     is answered by the new version, repeated `reloadReps` times.
+// With `native` (a gcc -O2 build of the same source with the update point
+// compiled away), the throughput rounds also run it natively, alternated with
+// the other two: the reference limit under the same client load.
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'kitsune-wasm/compiler';
@@ -20,10 +24,20 @@ const root = new URL('../../', import.meta.url); // from dist/bench/kv.js
 const src = (v: number) => fs.readFileSync(new URL(`demos/kv/v${v}.c`, root), 'utf8');
 const NO_KITSUNE = ['KITSUNE_WASM_H', 'kitsune_update(p)=((void)0)', 'kitsune_do_automigrate()=((void)0)', 'kitsune_is_updating()=0'];
 
-export interface KvConfig { connections: number; seconds: number; rounds: number; updates: number; keys: number[] }
+export interface KvConfig { connections: number; seconds: number; rounds: number; updates: number; keys: number[]; reloadReps: number }
 export const kvConfig = (quick: boolean): KvConfig => (quick
-  ? { connections: 20, seconds: 1.5, rounds: 2, updates: 5, keys: [100_000] }
-  : { connections: 50, seconds: 4, rounds: 3, updates: 20, keys: [100_000, 1_000_000] });
+  ? { connections: 20, seconds: 1.5, rounds: 2, updates: 5, keys: [100_000], reloadReps: 2 }
+  : { connections: 50, seconds: 4, rounds: 5, updates: 20, keys: [100_000, 1_000_000], reloadReps: 3 });
+
+/** The native server: spawned, its stdout watched for "listening". */
+async function startNative(binary: string, port: number) {
+  let out = '';
+  const child = spawn(binary, [String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => { out += d; });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { out: () => out, kill: async () => { child.kill('SIGTERM'); await exited; } };
+}
 
 async function startKv(wasm: Uint8Array, port: number, extra: string[] = []) {
   let out = '';
@@ -87,7 +101,7 @@ async function answered(port: number, key: string, version?: string): Promise<bo
   } catch { return false; }
 }
 
-export async function kvBench(quick: boolean, log: (s: string) => void = console.log) {
+export async function kvBench(quick: boolean, log: (s: string) => void = console.log, opts: { native?: string } = {}) {
   const cfg = kvConfig(quick);
   const say = (s: string) => process.stderr.write(`${s}\n`);
   say('kv: building v1, v2 and v1 without Kitsune (-O2)...');
@@ -98,13 +112,23 @@ export async function kvBench(quick: boolean, log: (s: string) => void = console
   const plain = (await build({ sources: [{ path: 'kv.c', text: src(1) }], name: 'kv', optimize: 2, defines: NO_KITSUNE })).wasm;
   console.log = quiet;
 
-  // 1. Throughput, alternated.
-  const rps: { kitsune: number[]; plain: number[] } = { kitsune: [], plain: [] };
+  // 1. Throughput, alternated (which of kitsune and plain goes first alternates too).
+  const rps: { kitsune: number[]; plain: number[]; native?: number[] } = { kitsune: [], plain: [] };
+  if (opts.native) rps.native = [];
   for (let r = 0; r < cfg.rounds; r++) {
-    for (const [name, wasm] of [['kitsune', v1], ['plain', plain]] as const) {
+    const order: ('kitsune' | 'plain' | 'native')[] = r % 2 ? ['plain', 'kitsune'] : ['kitsune', 'plain'];
+    if (opts.native) order.push('native');
+    for (const name of order) {
       say(`kv: throughput, ${name}, round ${r + 1}/${cfg.rounds}...`);
       const port = await freePort();
-      const kv = await startKv(wasm, port);
+      if (name === 'native') {
+        const kv = await startNative(opts.native!, port);
+        await until(() => kv.out().includes('listening'), 'the native kv to listen');
+        rps.native!.push((await load(port, cfg.connections, cfg.seconds)).rps);
+        await kv.kill();
+        continue;
+      }
+      const kv = await startKv(name === 'kitsune' ? v1 : plain, port);
       await until(() => kv.out().includes('listening'), 'kv to listen');
       const res = await load(port, cfg.connections, cfg.seconds);
       rps[name].push(res.rps);
@@ -133,8 +157,8 @@ export async function kvBench(quick: boolean, log: (s: string) => void = console
 
   // 3. Update against restart-and-reload.
   const reload: { keys: number; update: { pause: number; answered: number }; restart: { answered: number; load: number }; ratio: number }[] = [];
-  for (const n of cfg.keys) {
-    say(`kv: ${n.toLocaleString('en-US')} keys: update vs restart...`);
+  for (const n of cfg.keys) for (let rep = 0; rep < cfg.reloadReps; rep++) {
+    say(`kv: ${n.toLocaleString('en-US')} keys: update vs restart (${rep + 1}/${cfg.reloadReps})...`);
     const file = dumpFile(n);
     const bytes = fs.readFileSync(file);
     const lastKey = `key:${n - 1}`;
@@ -165,7 +189,7 @@ export async function kvBench(quick: boolean, log: (s: string) => void = console
 
   const f = (x: number, d = 1) => x.toFixed(d);
   log(`\n3. kv demo (memcached text protocol), ${cfg.connections} connections in request-response loops, half get half set`);
-  log(`requests/s: with Kitsune ${Math.round(med(rps.kitsune))}, without ${Math.round(med(rps.plain))} (medians of ${cfg.rounds} runs of ${cfg.seconds} s, alternated): ratio ${f(ratio, 3)}`);
+  log(`requests/s: with Kitsune ${Math.round(med(rps.kitsune))}, without ${Math.round(med(rps.plain))}${rps.native ? `, native (gcc -O2) ${Math.round(med(rps.native))}` : ''} (medians of ${cfg.rounds} runs of ${cfg.seconds} s, alternated): ratio ${f(ratio, 3)}`);
   log(`  without Kitsune = same source with its update point and migration calls compiled away (nothing instrumented), same runtime and host`);
   log(`longest wait a client saw: ${f(calm.maxWait)} ms with no update, ${f(busy.maxWait)} ms across ${pauses.length} updates (pause median ${f(med(pauses), 2)} ms, max ${f(Math.max(...pauses), 2)} ms); ${busy.requests} requests, ${busy.wrong} wrong, ${busy.dropped} connections dropped, ${failed} updates not committed`);
   log(`update vs restart-and-reload from a file (time until a client is answered by the new server):`);

@@ -1,19 +1,30 @@
 // kitsune-wasm's benchmark: `npm run bench` (or `node dist/bench/run.js [--quick]`).
-//  1. Steady-state overhead: CPU-bound C programs built by kitsune and run under
-//     KitsuneProcess against the same source as a plain WASI module, timed
-//     inside the program (instantiation excluded), runs alternated.
-//  2. Update pause by stage for a program holding N heap objects of unchanged
-//     types, for growing N.
-// Prints tables and writes bench/out/results.json.
+//  1. Steady-state overhead: C programs (a compute kernel, a request loop, a
+//     pointer-chasing list walk) built by kitsune and run under KitsuneProcess
+//     against the same source as a plain WASI module (and natively with gcc
+//     -O2 when gcc is there), timed inside the program (instantiation
+//     excluded), runs alternated; the kv server's requests/s (bench/kv.ts).
+//  2. Update pause by stage for a program holding N heap objects, for growing
+//     N, with types unchanged and with types changed (bench/migrate.ts), and
+//     the migration's throughput against a plain copy of the same bytes.
+//  3. Build time (fresh process, warm rebuild), memory across 100 updates, the
+//     migration property test, the kv demo (throughput, update vs restart).
+// Prints tables, writes bench/out/results.json and bench/report.json (the same
+// object), bench/report.md and its figures bench/report-*.svg (bench/report.ts);
+// with --quick the report goes to bench/out/quick/ instead.
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import v8 from 'node:v8';
+import { spawnSync } from 'node:child_process';
 import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess, type UpdateTimings } from 'kitsune-wasm';
 import { buildPlain, runPlain } from './plain.js';
-import { migrateBench } from './migrate.js';
+import { buildMigrateVersions, changedUpdate, type ChangedRun } from './migrate.js';
 import { runXfProperty, formatSummary } from './xf-property.js';
 import { kvBench } from './kv.js';
+import { buildFromFiles } from '../cli/build-files.js';
+import { stats, geomean, ms, range, ratioRange, paired, table, writeReport, type Stats, type Results, type SteadyProgram, type StageKey } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../../', import.meta.url); // from dist/bench/run.js
@@ -21,28 +32,8 @@ const programs = new URL('bench/programs/', root);
 const outDir = new URL('bench/out/', root);
 
 const config = quick
-  ? { reps: 3, compute: ['200', '100000'], listwalk: ['1000', '8192'], objects: [1_000, 100_000], updates: 4 }
-  : { reps: 15, compute: ['500', '100000'], listwalk: ['2500', '8192'], objects: [1_000, 100_000, 1_000_000], updates: 20 };
-
-// ---- statistics and tables -------------------------------------------------
-
-interface Stats { min: number; median: number; max: number; samples: number[] }
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { min: s[0], median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, max: s[s.length - 1], samples };
-}
-
-const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
-const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
-const range = (s: Stats) => `${ms(s.min)} / ${ms(s.median)} / ${ms(s.max)}`;
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
+  ? { reps: 5, compute: ['200', '100000'], requests: ['40', '20000'], listwalk: ['1000', '8192'], objects: [1_000, 100_000], updates: 4, changedUpdates: 3, freshBuilds: 1, warmBuilds: 3, memoryObjects: 100_000, memoryUpdates: 100 }
+  : { reps: 15, compute: ['500', '100000'], requests: ['100', '20000'], listwalk: ['2500', '8192'], objects: [1_000, 100_000, 1_000_000], updates: 20, changedUpdates: 7, freshBuilds: 3, warmBuilds: 7, memoryObjects: 100_000, memoryUpdates: 100 };
 
 // ---- running ---------------------------------------------------------------
 
@@ -86,25 +77,54 @@ async function until(cond: () => boolean, what: string, timeoutMs = 60_000) {
 
 // ---- 1. steady-state overhead ----------------------------------------------
 
-interface SteadyCase { name: string; file: string; defines: string[]; args: string[]; instrumented: boolean }
+interface SteadyCase { name: string; file: string; defines: string[]; args: string[]; instrumented: boolean; label?: string; note?: string }
 
 const cases: SteadyCase[] = [
-  { name: 'compute', file: 'compute.c', defines: [], args: config.compute, instrumented: true },
-  { name: 'listwalk', file: 'listwalk.c', defines: [], args: config.listwalk, instrumented: true },
-  { name: 'compute, kernel outlined', file: 'compute.c', defines: ['OUTLINE'], args: config.compute, instrumented: false },
-  { name: 'listwalk, walk outlined', file: 'listwalk.c', defines: ['OUTLINE'], args: config.listwalk, instrumented: false },
+  { name: 'compute', file: 'compute.c', defines: [], args: config.compute, instrumented: true, label: 'compute kernel' },
+  { name: 'requests', file: 'requests.c', defines: [], args: config.requests, instrumented: true, label: 'request loop' },
+  { name: 'listwalk', file: 'listwalk.c', defines: [], args: config.listwalk, instrumented: true, label: 'heap walk (list)' },
+  { name: 'compute, kernel outlined', file: 'compute.c', defines: ['OUTLINE'], args: config.compute, instrumented: false, note: 'hot loop not instrumented' },
+  { name: 'listwalk, walk outlined', file: 'listwalk.c', defines: ['OUTLINE'], args: config.listwalk, instrumented: false, note: 'hot loop not instrumented' },
+  // Not an Asyncify comparison (main is instrumented either way): the update point once per round instead of per request.
+  { name: 'requests, update point per round', file: 'requests.c', defines: ['POINT_PER_ROUND'], args: config.requests, instrumented: false, note: 'diagnostic' },
 ];
 
-async function buildSteady(c: SteadyCase) {
+// The native reference: the same sources with gcc -O2 and the stub kitsune.h, if gcc is there.
+const nativeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitsune-bench-native-'));
+function gccVersion(): string | undefined {
+  const r = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n')[0].trim() : undefined;
+}
+function buildNative(file: string, defines: string[], out: string): string {
+  const exe = path.join(nativeDir, out);
+  const r = spawnSync('gcc', ['-O2', '-DPLAIN', `-I${new URL('plain/', programs).pathname}`, ...defines.map((d) => `-D${d}`), '-o', exe, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gcc -O2 ${file} failed:\n${r.stderr}`);
+  return exe;
+}
+function runNative(exe: string, args: string[]): string {
+  const r = spawnSync(exe, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${exe} exited with ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The functions a kitsune build imports from the runtime's libc (the plain build links its own). */
+function libcImports(wasm: Uint8Array): string[] {
+  return WebAssembly.Module.imports(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>))
+    .filter((i) => i.kind === 'function' && i.module === 'env' && !i.name.startsWith('__') && !i.name.startsWith('kitsune'))
+    .map((i) => i.name);
+}
+
+async function buildSteady(c: SteadyCase, gcc: boolean) {
   const text = read(c.file);
   const kitsune = (await build({ sources: [{ path: c.file, text }], optimize: 2, defines: c.defines, name: c.file.replace('.c', '') })).wasm;
   const plain = await buildPlain(text, c.defines);
-  return { kitsune, plain };
+  const native = gcc ? buildNative(new URL(c.file, programs).pathname, c.defines, `${c.name}${c.defines.join('')}`) : undefined;
+  return { kitsune, plain, native };
 }
 
-async function steady(built: { kitsune: Uint8Array; plain: Uint8Array }[]) {
+async function steady(built: { kitsune: Uint8Array; plain: Uint8Array; native?: string }[]) {
   const plainModules = await Promise.all(built.map((b) => WebAssembly.compile(b.plain as Uint8Array<ArrayBuffer>)));
-  const samples = cases.map(() => ({ kitsune: [] as number[], plain: [] as number[], check: '' }));
+  const samples = cases.map(() => ({ kitsune: [] as number[], plain: [] as number[], native: [] as number[], check: '', nativeCheck: '' }));
   // Round 0 warms up (first runs are often slower) and is not counted.
   for (let rep = 0; rep <= config.reps; rep++) {
     process.stderr.write(`\rsteady state: round ${rep}/${config.reps}`);
@@ -118,18 +138,34 @@ async function steady(built: { kitsune: Uint8Array; plain: Uint8Array }[]) {
         samples[i].check = t.check;
         if (rep > 0) samples[i][variant].push(t.ms);
       }
+      // The native run last in each round: a process of its own, nothing of it warms the others.
+      if (built[i].native) {
+        const t = parseTiming(runNative(built[i].native!, c.args), `${c.name} (native)`);
+        // Printed floats may differ in the last digit natively: noted, not fatal.
+        if (t.check !== samples[i].check) samples[i].nativeCheck = t.check;
+        if (rep > 0) samples[i].native.push(t.ms);
+      }
     }
   }
   process.stderr.write('\n');
   return cases.map((c, i) => {
     const kitsune = stats(samples[i].kitsune), plain = stats(samples[i].plain);
-    return { program: c.name, hotLoopInstrumented: c.instrumented, args: c.args, kitsune, plain, ratio: kitsune.median / plain.median };
+    const s = samples[i];
+    if (s.nativeCheck) console.error(`note: ${c.name}: the native build printed check=${s.nativeCheck}, the Wasm builds ${s.check}`);
+    return {
+      program: c.name, label: c.label, note: c.note, libcImports: libcImports(built[i].kitsune), hotLoopInstrumented: c.instrumented, args: c.args, kitsune, plain,
+      ...(s.native.length ? { native: stats(s.native), plainOverNative: paired(s.plain, s.native), kitsuneOverNative: paired(s.kitsune, s.native), nativeCheckDiffers: !!s.nativeCheck } : {}),
+      ratio: kitsune.median / plain.median, ratioStats: paired(s.kitsune, s.plain),
+    };
   });
 }
 
 // ---- 2. update pause ---------------------------------------------------------
 
 const STAGES = ['wait', 'unwind', 'load', 'migrate', 'untilCommit', 'pause'] as const satisfies (keyof UpdateTimings)[];
+type StageSample = Partial<UpdateTimings> & { mainAndCommit?: number };
+const withRest = (t: Partial<UpdateTimings>): StageSample => ({ ...t, mainAndCommit: (t.untilCommit ?? NaN) - (t.load ?? 0) - (t.migrate ?? 0) });
+const stageStats = (ts: StageSample[]) => Object.fromEntries([...STAGES, 'mainAndCommit'].map((s) => [s, stats(ts.map((t) => t[s as StageKey] ?? NaN))])) as Record<StageKey, Stats>;
 /** What untilCommit holds besides load and migrate: the new main up to its update point, and the commit. */
 const REST = 'mainAndCommit' as const;
 
@@ -137,20 +173,109 @@ async function pauses(v1: Uint8Array, v2: Uint8Array, n: number) {
   const run = await startKitsune(v1, [String(n)]);
   try {
     await until(() => run.out.includes(`ready: ${n} objects`), `v1 to allocate ${n} objects`);
-    const timings: (Partial<UpdateTimings> & { [REST]?: number })[] = [];
+    const timings: StageSample[] = [];
     for (let i = 0; i < config.updates; i++) {
       const r = await run.proc.update(i % 2 ? v1 : v2, { timeoutMs: 10_000 });
       if (r.outcome !== 'committed') throw new Error(`update ${i + 1} with N=${n}: ${r.outcome} at ${r.stage}: ${r.reason}`);
-      const t = r.timings;
-      timings.push({ ...t, [REST]: (t.untilCommit ?? NaN) - (t.load ?? 0) - (t.migrate ?? 0) });
+      timings.push(withRest(r.timings));
       // The new version prints what it found on the heap before it goes on.
       await until(() => (run.out.match(/took over: \d+ objects/g) ?? []).length > i, `update ${i + 1} to take over`);
       const found = [...run.out.matchAll(/took over: (\d+) objects/g)].map((m) => Number(m[1]));
       if (found[i] !== n) throw new Error(`update ${i + 1}: the new version found ${found[i]} objects, expected ${n}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const stages = Object.fromEntries([...STAGES, REST].map((s) => [s, stats(timings.map((t) => t[s] ?? NaN))]));
-    return { n, updates: timings.length, stages: stages as Record<(typeof STAGES)[number] | typeof REST, Stats> };
+    return { n, updates: timings.length, stages: stageStats(timings) };
+  } finally {
+    await run.proc.kill();
+  }
+}
+
+// ---- 2b. update pause with types changed -------------------------------------
+
+async function changedPauses(v1: Uint8Array, v2: Uint8Array, n: number) {
+  const runs: ChangedRun[] = [];
+  for (let i = 0; i < config.changedUpdates; i++) {
+    process.stderr.write(`\rupdate pause, types changed: N=${n}, update ${i + 1}/${config.changedUpdates}`);
+    runs.push(await changedUpdate(v1, v2, n));
+  }
+  process.stderr.write('\n');
+  const col = (f: (r: ChangedRun) => number) => stats(runs.map(f));
+  return {
+    n, updates: runs.length, stages: stageStats(runs.map((r) => withRest(r.timings))),
+    memcpy: col((r) => r.memcpy), byHand: col((r) => r.byHand),
+    migrateOverMemcpy: col((r) => r.migrate / r.memcpy), migrateOverByHand: col((r) => r.migrate / r.byHand),
+    nsPerObject: col((r) => (r.migrate * 1e6) / n), movedObjects: runs[0]?.movedObjects,
+    memory: { before: runs[0]?.memoryBefore, after: runs[0]?.memoryAfter },
+    runs,
+  };
+}
+
+// ---- 3. build time -----------------------------------------------------------
+
+const KV_V1 = new URL('demos/kv/v1.c', root).pathname, KV_V2 = new URL('demos/kv/v2.c', root).pathname;
+
+/** First build in a fresh process: a child node that imports the compiler and builds once. */
+function freshBuild(): { wall: number; importCompiler: number; build: number } {
+  const buildFiles = new URL('dist/cli/build-files.js', root).href;
+  const script = `
+    const t0 = performance.now();
+    const { buildFromFiles } = await import(${JSON.stringify(buildFiles)});
+    const t1 = performance.now();
+    console.log = console.error; // @yowasp/clang announces its first load
+    await buildFromFiles([${JSON.stringify(KV_V1)}], { out: 'kv1.wasm' }, () => {});
+    const t2 = performance.now();
+    process.stdout.write(JSON.stringify({ importCompiler: t1 - t0, build: t2 - t1 }));`;
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('.', root).pathname, encoding: 'utf8' });
+  const wall = performance.now() - t;
+  if (r.status !== 0) throw new Error(`fresh build failed (${r.status}):\n${r.stderr}`);
+  return { wall, ...JSON.parse(r.stdout) };
+}
+
+async function buildTimes() {
+  const fresh = [];
+  for (let i = 0; i < config.freshBuilds; i++) {
+    process.stderr.write(`build time: fresh process ${i + 1}/${config.freshBuilds}...\n`);
+    fresh.push(freshBuild());
+  }
+  // As `kitsune dev` does on a save: the next version --from the running one, same process.
+  const v1 = await buildFromFiles([KV_V1], { out: 'kv1.wasm' }, () => {});
+  const warm: number[] = [];
+  for (let i = 0; i < config.warmBuilds; i++) {
+    const t = performance.now();
+    await buildFromFiles([KV_V2], { out: 'kv2.wasm', from: '' }, () => {}, v1.wasm);
+    warm.push(performance.now() - t);
+  }
+  return {
+    program: 'demos/kv/v1.c (fresh), demos/kv/v2.c --from v1 (warm)',
+    fresh: { wall: stats(fresh.map((f) => f.wall)), importCompiler: stats(fresh.map((f) => f.importCompiler)), build: stats(fresh.map((f) => f.build)) },
+    warm: stats(warm),
+  };
+}
+
+// ---- 4. memory across 100 updates ---------------------------------------------
+
+async function memoryBench(v1: Uint8Array, v2: Uint8Array) {
+  const n = config.memoryObjects, updates = config.memoryUpdates;
+  const run = await startKitsune(v1, [String(n)]);
+  const snap = () => ({ wasmBytes: run.proc.memoryBytes(), rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
+  try {
+    await until(() => run.out.includes(`ready: ${n} objects`), `v1 to allocate ${n} objects`);
+    const before = snap();
+    const pause: number[] = [];
+    const wasmBytes: number[] = [before.wasmBytes]; // after each update
+    for (let i = 0; i < updates; i++) {
+      if (i % 10 === 0) process.stderr.write(`\rmemory: update ${i + 1}/${updates}`);
+      const r = await run.proc.update(i % 2 ? v1 : v2, { timeoutMs: 10_000 });
+      if (r.outcome !== 'committed') throw new Error(`memory bench, update ${i + 1}: ${r.outcome} at ${r.stage}: ${r.reason}`);
+      pause.push(r.timings.pause!);
+      await until(() => (run.out.match(/took over: \d+ objects/g) ?? []).length > i, `update ${i + 1} to take over`);
+      wasmBytes.push(run.proc.memoryBytes());
+    }
+    process.stderr.write('\n');
+    const found = [...run.out.matchAll(/took over: (\d+) objects/g)].map((m) => Number(m[1]));
+    if (found[updates - 1] !== n) throw new Error(`memory bench: after ${updates} updates the program found ${found[updates - 1]} objects, expected ${n}`);
+    return { objects: n, updates, before, after: snap(), pause: stats(pause), wasmBytes };
   } finally {
     await run.proc.kill();
   }
@@ -162,23 +287,41 @@ async function main() {
   if (!fs.existsSync(new URL('runtime/runtime.wasm', root))) {
     throw new Error('runtime/runtime.wasm is missing: run `npm run build` first (or `npm run bench`, which does)');
   }
-  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, date: new Date().toISOString() };
+  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, date: new Date().toISOString(), memoryGB: Math.round(os.totalmem() / 2 ** 30), loadavg: { start: os.loadavg(), end: [] as number[] } };
+  const gcc = gccVersion();
+  const native = gcc
+    ? { available: true, compiler: gcc, note: `${gcc}, -O2` }
+    : { available: false, note: 'gcc not installed; native reference skipped' };
   console.log(`kitsune-wasm benchmark${quick ? ' (--quick)' : ''}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}; Node ${machine.node}; ${machine.date}`);
-  console.log(`work: compute ${config.compute[0]} rounds of ${config.compute[1]} iterations; listwalk ${config.listwalk[0]} walks of ${config.listwalk[1]} nodes; V8 --no-liftoff while measuring`);
+  console.log(`work: compute ${config.compute[0]} rounds of ${config.compute[1]} iterations; requests ${config.requests[0]} rounds of ${config.requests[1]} requests; listwalk ${config.listwalk[0]} walks of ${config.listwalk[1]} nodes; V8 --no-liftoff while measuring`);
+  console.log(`native reference: ${native.note}`);
 
   const started = Date.now();
-  process.stderr.write('building the programs (kitsune build -O2, and plain clang -O2)...\n');
+  const sections: Record<string, number> = {};
+  let lapAt = Date.now();
+  const lap = (name: string) => { sections[name] = (Date.now() - lapAt) / 1000; lapAt = Date.now(); };
+  // The main thread's V8 heap at its largest, sampled (V8 keeps no peak of its own).
+  let heapPeak = 0;
+  const sampleHeap = () => { heapPeak = Math.max(heapPeak, v8.getHeapStatistics().used_heap_size); };
+  const sampler = setInterval(sampleHeap, 100);
+  sampler.unref();
+  process.stderr.write('building the programs (kitsune build -O2, plain clang -O2, native gcc -O2)...\n');
   // @yowasp/clang announces its first load on console.log: keep stdout for the tables.
   const log = console.log;
   console.log = console.error;
   const built = [];
-  for (const c of cases) built.push(await buildSteady(c));
+  for (const c of cases) built.push(await buildSteady(c, !!gcc));
   const objects = read('objects.c');
   const v1 = (await build({ sources: [{ path: 'objects.c', text: objects }], optimize: 2, defines: ['VERSION=1'], name: 'objects' })).wasm;
   const v2 = (await build({ sources: [{ path: 'objects.c', text: objects }], optimize: 2, defines: ['VERSION=2'], from: v1 })).wasm;
-  console.log = log;
+  const mig = await buildMigrateVersions(programs);
+  const kvNative = gcc ? buildNative(KV_V1, [], 'kv') : undefined;
   const buildSeconds = (Date.now() - started) / 1000;
+  lap('builds');
+  const buildTime = await buildTimes();
+  lap('build time');
+  console.log = log;
 
   // V8 has no on-stack replacement for Wasm: a loop in a function entered once
   // (main) would stay in the baseline tier (Liftoff) for the whole run. Compile
@@ -187,65 +330,110 @@ async function main() {
   v8.setFlagsFromString('--no-liftoff');
 
   const steadyRows = await steady(built);
+  lap('steady state');
   const inMain = steadyRows.filter((r) => r.hotLoopInstrumented);
-  const geo = geomean(inMain.map((r) => r.ratio));
   console.log(`\n1. Steady-state overhead: time of the hot loop as the program measures it, ms (min / median / max of ${config.reps} runs each, alternated)`);
-  console.log(table(['program', 'kitsune', 'plain', 'kitsune/plain'], steadyRows.map((r) => [
-    `${r.program}${r.hotLoopInstrumented ? ' (hot loop in main, instrumented)' : ' (hot loop not instrumented)'}`,
-    range(r.kitsune), range(r.plain), r.ratio.toFixed(3),
+  console.log(table(['program', 'kitsune', 'plain', ...(gcc ? ['native gcc -O2'] : []), 'kitsune/plain per round'], steadyRows.map((r) => [
+    `${r.program}${r.hotLoopInstrumented ? ' (hot loop in main, instrumented)' : ` (${r.note})`}`,
+    range(r.kitsune), range(r.plain), ...(gcc ? [r.native ? range(r.native) : '-'] : []), ratioRange(r.ratioStats),
   ])));
-  console.log(`geometric mean kitsune/plain over ${inMain.map((r) => r.program).join(', ')}: ${geo.toFixed(3)}`);
 
   // Asyncify's cost: the same loop inside main (on the update path) and outside it.
-  const asyncifyRows = inMain.map((r) => {
-    const out = steadyRows.find((o) => !o.hotLoopInstrumented && o.program.startsWith(r.program))!;
+  const asyncifyRows = inMain.flatMap((r) => {
+    const out = steadyRows.find((o) => o.note === 'hot loop not instrumented' && o.program.startsWith(r.program));
+    if (!out) return [];
     const kitsune = r.kitsune.median / out.kitsune.median, plain = r.plain.median / out.plain.median;
-    return { program: r.program, kitsuneInOverOut: kitsune, plainInOverOut: plain, asyncifyCost: kitsune / plain };
+    return [{ program: r.program, kitsuneInOverOut: kitsune, plainInOverOut: plain, asyncifyCost: kitsune / plain }];
   });
-  console.log('\nAsyncify: hot loop in main (instrumented) vs in a noinline function (not), ratio of medians');
+  console.log('\nAsyncify (the one unwinding mechanism the driver has): hot loop in main (instrumented) vs in a noinline function (not), ratio of medians');
   console.log(table(['program', 'kitsune in/out', 'plain in/out', 'cost (kitsune ÷ plain - 1)'], asyncifyRows.map((r) => [
     r.program, r.kitsuneInOverOut.toFixed(3), r.plainInOverOut.toFixed(3), `${((r.asyncifyCost - 1) * 100).toFixed(1)}%`,
   ])));
   console.log('Asyncify adds code around calls that may unwind, none inside a loop without such calls; a negative cost means the outlined loop was the slower one.');
 
-  const pauseRows = [];
+  // 2. Update pause, types unchanged and changed, alternating per heap size.
+  const pauseRows = [], changedRows = [];
   for (const n of config.objects) {
-    process.stderr.write(`update pause: N=${n}...\n`);
+    process.stderr.write(`update pause, types unchanged: N=${n}...\n`);
     pauseRows.push(await pauses(v1, v2, n));
+    changedRows.push(await changedPauses(mig.v1, mig.v2, n));
   }
-  console.log(`\n2. Update pause by stage, ms (min / median / max of ${config.updates} updates, v1->v2 and v2->v1 alternated; N heap objects, types unchanged)`);
+  lap('update pause');
   const columns = [...STAGES.slice(0, 4), REST, ...STAGES.slice(4)] as const;
-  console.log(table(['N', ...columns], pauseRows.map((r) => [r.n.toLocaleString('en-US'), ...columns.map((s) => range(r.stages[s]))])));
+  const pauseTable = (rows: { n: number; stages: Record<StageKey, Stats> }[]) => table(['N', ...columns], rows.map((r) => [r.n.toLocaleString('en-US'), ...columns.map((s) => range(r.stages[s]))]));
+  console.log(`\n2. Update pause by stage, ms (min / median / max of ${config.updates} updates, v1->v2 and v2->v1 alternated; N heap objects, types unchanged)`);
+  console.log(pauseTable(pauseRows));
+  console.log(`\nTypes changed (the list node gains a field; ${config.changedUpdates} updates v1->v2 per N, each in a fresh process)`);
+  console.log(pauseTable(changedRows));
   console.log(`${REST} = untilCommit - load - migrate: the new main up to its update point, then the commit; pause = from the unwind until the program runs on`);
-  // Migration throughput: 1M changed objects against plain copies of the same bytes.
-  const migrate = await migrateBench(programs, quick);
-  const med = (xs: number[]) => stats(xs).median;
-  const mm = med(migrate.runs.map((r) => r.migrate)), mc = med(migrate.runs.map((r) => r.memcpy)), mh = med(migrate.runs.map((r) => r.byHand));
-  console.log(`\nMigration of ${migrate.n.toLocaleString('en-US')} changed objects (list node gained a field; median of ${migrate.runs.length} run(s), same process):`);
+  // Migration throughput: the most changed objects against plain copies of the same bytes.
+  const big = changedRows[changedRows.length - 1];
+  console.log(`\nMigration of ${big.n.toLocaleString('en-US')} changed objects (median of ${big.updates} runs, baselines timed after the commit in the same process):`);
   console.log(table(['generated migration', 'memcpy of the bytes', 'hand-written copy', 'migration / memcpy', 'migration / by hand', 'update pause'],
-    [[`${ms(mm)} ms`, `${ms(mc)} ms`, `${ms(mh)} ms`, (mm / mc).toFixed(1), (mh ? mm / mh : NaN).toFixed(2), `${ms(med(migrate.runs.map((r) => r.pause)))} ms`]]));
+    [[`${ms(big.stages.migrate.median)} ms`, `${ms(big.memcpy.median)} ms`, `${ms(big.byHand.median)} ms`, big.migrateOverMemcpy.median.toFixed(1), big.migrateOverByHand.median.toFixed(2), `${ms(big.stages.pause.median)} ms`]]));
   console.log('the generated migration also keeps an old->new address map (sharing, cycles) and leaves the old heap intact until commit');
+
+  const memory = await memoryBench(v1, v2);
+  lap('memory');
+  console.log(`\nMemory across ${memory.updates} updates (${memory.objects.toLocaleString('en-US')} objects): Wasm memory ${(memory.before.wasmBytes / 2 ** 20).toFixed(1)} -> ${(memory.after.wasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(memory.before.rss / 2 ** 20).toFixed(1)} -> ${(memory.after.rss / 2 ** 20).toFixed(1)} MiB; pause ${range(memory.pause)} ms`);
+
   // The migration generator against a TypeScript oracle, thousands of random cases.
   const xf = await runXfProperty({ cases: quick ? 200 : 3000, log: (l) => console.error(l) });
   console.log('\nState transformation property: random struct evolutions over random heaps (sharing, cycles) vs a TypeScript oracle');
   console.log(formatSummary(xf));
-  // 3. The kv demo: throughput with and without Kitsune, client-visible pause, update vs restart.
-  const kv = await kvBench(quick);
-  const totalSeconds = (Date.now() - started) / 1000;
-  console.log(`\nbuilds ${buildSeconds.toFixed(1)} s, whole run ${totalSeconds.toFixed(1)} s`);
+  lap('xf property');
+  // The kv demo: throughput with and without Kitsune (and native), client-visible pause, update vs restart.
+  const kv = await kvBench(quick, console.log, { native: kvNative });
+  lap('kv');
+  const kvRatio = paired(kv.rps.plain, kv.rps.kitsune); // time per request, kitsune / plain
+  console.log(`\nBuild time (${buildTime.program}): first build in a fresh process ${range(stats(buildTime.fresh.wall.samples.map((x) => x / 1e3)))} s (of it the build ${range(stats(buildTime.fresh.build.samples.map((x) => x / 1e3)))} s); warm rebuild --from ${range(stats(buildTime.warm.samples.map((x) => x / 1e3)))} s`);
 
+  // The four programs of the steady-state figure: kitsune/plain per round.
+  const steadyPrograms: SteadyProgram[] = [
+    ...inMain.map((r) => ({
+      program: r.label ?? r.program, measure: 'in-program timer', ratio: r.ratioStats,
+      ...(r.plainOverNative ? { plainOverNative: r.plainOverNative, kitsuneOverNative: r.kitsuneOverNative } : {}),
+    })),
+    {
+      program: 'kv server', measure: 'clients, requests/s', ratio: kvRatio,
+      ...(kv.rps.native ? { plainOverNative: paired(kv.rps.native, kv.rps.plain), kitsuneOverNative: paired(kv.rps.native, kv.rps.kitsune) } : {}),
+    },
+  ];
+  const geo = geomean(steadyPrograms.map((p) => p.ratio.median));
+  console.log(`\nSteady state, kitsune/plain per round (min / median / max): ${steadyPrograms.map((p) => `${p.program} ${ratioRange(p.ratio)}`).join('; ')}`);
+  console.log(`geometric mean of the medians over the ${steadyPrograms.length} programs: ${geo.toFixed(3)}`);
+
+  const totalSeconds = (Date.now() - started) / 1000;
+  machine.loadavg.end = os.loadavg();
+  console.log(`\nbuilds ${buildSeconds.toFixed(1)} s, whole run ${totalSeconds.toFixed(1)} s (${Object.entries(sections).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}); load average ${machine.loadavg.start[0].toFixed(2)} at start, ${machine.loadavg.end[0].toFixed(2)} at end`);
+  sampleHeap();
+  clearInterval(sampler);
   const results = {
-    machine, quick, v8Flags: ['--no-liftoff'], config,
-    steady: steadyRows, steadyGeomean: geo, asyncify: asyncifyRows,
-    pause: pauseRows, migrate, xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv, seconds: { build: buildSeconds, total: totalSeconds },
-  };
+    machine, quick, v8Flags: ['--no-liftoff'], config, native,
+    steadyPrograms, steadyGeomean: geo, steady: steadyRows, asyncify: asyncifyRows,
+    pause: pauseRows, pauseChanged: changedRows,
+    migrate: { n: big.n, runs: big.runs.map((r) => ({ migrate: r.migrate, pause: r.pause, memcpy: r.memcpy, byHand: r.byHand })) },
+    xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv,
+    build: buildTime,
+    memory: { ...memory, peak: { maxRSS: process.resourceUsage().maxRSS * 1024, heapPeak } },
+    seconds: { build: buildSeconds, total: totalSeconds, sections },
+  } satisfies Results;
   fs.mkdirSync(outDir, { recursive: true });
   const file = new URL('results.json', outDir);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  console.log(`results: ${file.pathname}`);
+  // A --quick run (CI smoke) writes its report under bench/out/ (not tracked), so that it
+  // never replaces the full run's bench/report.md.
+  const reportDir = quick ? new URL('quick/', outDir) : new URL('bench/', root);
+  fs.mkdirSync(reportDir, { recursive: true });
+  const written = writeReport(results, reportDir);
+  console.log(`results: ${file.pathname}; report: ${written.join(', ')}`);
 }
 
-main().then(() => process.exit(0), (e) => {
+main().then(() => {
+  fs.rmSync(nativeDir, { recursive: true, force: true });
+  process.exit(0);
+}, (e) => {
   console.error(e instanceof Error ? e.stack ?? e.message : e);
+  fs.rmSync(nativeDir, { recursive: true, force: true });
   process.exit(1);
 });

@@ -160,7 +160,10 @@ export class Program {
     if (!dylink) throw new KitsuneError('E_MODULE', `version ${bytesMeta.buildId} has no dylink.0 section: it is not a position-independent side module`);
     const outside = bytesMeta.variables.find((x) => x.offset !== undefined && x.offset + x.size > dylink.memorySize);
     if (outside) throw new KitsuneError('E_FORMAT', `version ${bytesMeta.buildId}: variable \`${outside.key}\` lies at ${outside.offset}+${outside.size} bytes, outside its ${dylink.memorySize} bytes of static data; the kitsune section does not describe this module`);
-    const dataBase = this.allocate(dylink.memorySize, 2 ** dylink.memoryAlign, 'the version\'s static data');
+    // 16 bytes of slack: the allocator's pointers to the next chunk's header
+    // then never fall inside the data, where the reclaim scan would take them
+    // for references to it.
+    const dataBase = this.allocate(dylink.memorySize + 16, 2 ** dylink.memoryAlign, 'the version\'s static data');
     const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack');
     const tableBase = this.table.length;
     if (dylink.tableSize) this.table.grow(dylink.tableSize);
