@@ -137,3 +137,23 @@ uint32_t __kitsune_scan_refs(uint32_t from, uint32_t to, uint32_t lo, uint32_t h
 
 /* The top of the heap, for the scan and for reports. */
 uint32_t __kitsune_heap_top(void) { return (uint32_t)__builtin_wasm_memory_size(0) * 65536u; }
+
+/*
+ * After a rollback restores a memory snapshot, the allocator believes the
+ * heap ends where it ended at the snapshot, while the memory stays grown by
+ * whatever the failed update took: that tail [from, to) would be lost for
+ * good. It is handed back to dlmalloc as one free chunk, closed by a
+ * fencepost that is never freed (the allocator's own way to end a region).
+ * On wasm32 a chunk is two size_t words (prev_foot, head) before its
+ * payload; payloads are 16-aligned; head bit 0 = previous chunk in use,
+ * bit 1 = this chunk in use.
+ */
+int __kitsune_heap_adopt(uintptr_t from, uintptr_t to) {
+  if (to <= from || to - from < 4096 || (from & 15) || (to & 15)) return 0;
+  uintptr_t chunk = from + 8, fence = to - 24;
+  size_t size = fence - chunk;
+  ((size_t *)fence)[1] = 4 | 3;          /* fencepost: in use, previous in use */
+  ((size_t *)chunk)[1] = size | 3;       /* in use, previous "in use" (nothing to merge with) */
+  free((void *)(chunk + 8));
+  return (int)size;
+}

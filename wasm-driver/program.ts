@@ -28,6 +28,7 @@ type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   exit(code: number): void; fflush(f: number): number;
   __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
   __kitsune_scan_refs(from: number, to: number, lo: number, hi: number, first: number): number; __kitsune_heap_top(): number;
+  __kitsune_heap_adopt(from: number, to: number): number;
   __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
   __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
 };
@@ -692,7 +693,11 @@ export class Program {
       this.rt.free(tx.next.stackBase);
       for (let i = tx.next.tableBase; i < tx.next.tableBase + tx.next.tableSize; i++) this.table.set(i, null);
     }
-    if (tx.snapshot) this.u8.set(tx.snapshot, 0);
+    if (tx.snapshot) {
+      this.u8.set(tx.snapshot, 0);
+      // The memory the failed update grew is not in the snapshot's heap: give it back to the allocator.
+      try { this.rt.__kitsune_heap_adopt(tx.snapshot.length, this.memory.buffer.byteLength); } catch { /* it stays unused, as before */ }
+    }
     old.sp.value = tx.savedSp;
     this.rt.__stack_pointer.value = tx.savedRuntimeSp;
     Atomics.and(this.i32, this.stateIndex(), ~UPDATING);
