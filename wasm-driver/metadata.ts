@@ -121,3 +121,21 @@ export function readMeta(wasm: Uint8Array, where = 'module'): KitsuneMeta {
   if (!Array.isArray(meta.tableFunctions) || !Array.isArray(meta.types)) bad('"tableFunctions" and "types" must be lists');
   return meta;
 }
+
+/**
+ * The build id is a hash of the module as built (without this section) and of
+ * the build it came from: a module changed or damaged since, code or data,
+ * is refused rather than run as if it were that version.
+ */
+export async function verifyBuildId(wasm: Uint8Array, meta: KitsuneMeta, where = 'module'): Promise<void> {
+  const module = rewriteCustomSections(wasm, (n) => n === SECTION_NAME);
+  const from = new TextEncoder().encode(meta.fromBuildId ?? '');
+  const data = new Uint8Array(module.length + from.length);
+  data.set(module);
+  data.set(from, module.length);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  const id = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+  if (id !== meta.buildId) {
+    throw new KitsuneError('E_FORMAT', `${where}: the module does not match its build id ${meta.buildId} (its bytes hash to ${id}): it was changed or damaged after \`kitsune build\`; rebuild it`);
+  }
+}

@@ -3,7 +3,7 @@
 // compiled here, while the old one keeps running, so the program's pause holds
 // only what must happen inside it.
 import { KitsuneError, messageOf } from './errors.js';
-import { readMeta, type KitsuneMeta } from './metadata.js';
+import { readMeta, verifyBuildId, type KitsuneMeta } from './metadata.js';
 import { checkCompatible } from './compat.js';
 import { importLimits, customSection } from './wasm-sections.js';
 import { SharedState, REQUESTED, Ctl } from './shared-state.js';
@@ -85,6 +85,7 @@ export class KitsuneProcess {
     const bytes = typeof version === 'string' ? await readVersion(version) : version;
     const meta = readMeta(bytes, name);
     requireSideModule(bytes, name);
+    await verifyBuildId(bytes, meta, name);
     const runtimeBytes = options.runtime ?? (await loadRuntime());
     const [runtime, module] = await Promise.all([WebAssembly.compile(runtimeBytes as Uint8Array<ArrayBuffer>), compileVersion(bytes, name)]);
     const limits = importLimits(runtimeBytes);
@@ -197,6 +198,7 @@ export class KitsuneProcess {
         stage = 'validate';
         meta = readMeta(bytes, name);
         requireSideModule(bytes, name);
+        await verifyBuildId(bytes, meta, name);
         checkCompatible(this.meta, meta, name);
         stage = 'compile';
         module = await compileVersion(bytes, name);
