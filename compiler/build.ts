@@ -101,7 +101,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (!r.ok || !linked) throw new BuildError(`could not compile ${names}:`, diagnostics);
   const notes: string[] = [];
 
-  let dwarf = readVersionDwarf(linked);
+  let dwarf = readVersionDwarf(linked, names);
   let variables = variablesOf(dwarf);
   let plan: MigrationPlan | undefined;
   if (oldMeta) {
@@ -117,7 +117,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       diagnostics = unmount(r.diagnostics);
       linked = getFile(r.files, '/out/version.wasm');
       if (!r.ok || !linked) throw new BuildError(`could not compile the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules'):`, diagnostics);
-      dwarf = readVersionDwarf(linked);
+      dwarf = readVersionDwarf(linked, names);
       variables = variablesOf(dwarf).filter((v) => !v.key.startsWith(`${XF_FILE}/`) && v.file !== XF_FILE);
     }
   }
@@ -150,9 +150,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started, ...(plan ? { plan } : {}), ...(plan?.code ? { xfCode: plan.code } : {}) };
 }
 
-function readVersionDwarf(linked: Uint8Array): DwarfInfo {
+function readVersionDwarf(linked: Uint8Array, names: string): DwarfInfo {
   const sections = dwarfSectionsFromWasm(linked);
-  if (!sections) throw new KitsuneError('E_BUILD', 'clang produced no DWARF (.debug_info); kitsune needs it for the types of globals');
+  if (!sections) throw new KitsuneError('E_BUILD', `${names}: clang produced no debug information (.debug_info), which kitsune needs for the types of globals; is the source empty, or without a main?`);
   return readDwarf(sections);
 }
 
