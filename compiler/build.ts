@@ -4,7 +4,7 @@ import { runClang, putFile, getFile, type Tree, type Progress } from './clang.js
 import { asyncify } from './asyncify.js';
 import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
 import { KitsuneError } from '../wasm-driver/errors.js';
-import { FORMAT_VERSION, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
+import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
 import { checkCompatible } from '../wasm-driver/compat.js';
 import { rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
 import { runtimeHeader, posixHeaders } from './kitsune-header.js';
@@ -136,7 +136,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const meta: KitsuneMeta = {
     format: FORMAT_VERSION,
     program,
-    buildId: await buildId(a.wasm, oldMeta?.buildId ?? ''),
+    buildId: await computeBuildId(a.wasm, oldMeta?.buildId ?? ''),
     fromBuildId: oldMeta?.buildId ?? null,
     sources: options.sources.map((s) => s.path.split('/').pop()!),
     updatePoints,
@@ -167,12 +167,4 @@ function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
     ...(v.annotations?.includes('kitsune:manual') ? { manual: true } : {}),
     ...(v.annotations?.length ? { annotations: v.annotations } : {}),
   }));
-}
-
-async function buildId(wasm: Uint8Array, from: string): Promise<string> {
-  const data = new Uint8Array(wasm.length + from.length);
-  data.set(wasm);
-  data.set(new TextEncoder().encode(from), wasm.length);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-  return Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -3,7 +3,7 @@
 // each variable moves, refuse what cannot move (listing every reason), and
 // generate the C that moves the rest, heap included. The C is compiled into
 // the new version and runs inside it during the update (runtime/kitsune_xf.h).
-import { typeSignature, typeName, type CType, type CField, type DwarfInfo, type TypeId } from './dwarf.js';
+import { typeSignature, typeName, typeSize, type CType, type CField, type DwarfInfo, type TypeId } from './dwarf.js';
 import { rewriteDollars, type XfSpec, type XfPath, type XfRule, type XfLoc } from './xf-parser.js';
 import type { KitsuneVariable, XfEntry } from '../wasm-driver/metadata.js';
 
@@ -71,16 +71,7 @@ class Graph {
   sig(id: TypeId): string { return typeSignature(this.info, id); }
   name(id: TypeId): string { return typeName(this.info, id); }
 
-  size(id: TypeId, depth = 0): number {
-    const t = this.t(id);
-    if (depth > MAX_DEPTH) return 0;
-    switch (t.kind) {
-      case 'base': case 'pointer': case 'struct': case 'union': case 'enum': return t.size;
-      case 'typedef': case 'const': case 'volatile': return this.size(t.to, depth + 1);
-      case 'array': return t.count === null ? 0 : t.count * this.size(t.of, depth + 1);
-      default: return 0;
-    }
-  }
+  size(id: TypeId): number { return typeSize(this.info, id); }
   align(id: TypeId, depth = 0): number {
     const t = this.t(id);
     if (depth > MAX_DEPTH) return 1;

@@ -128,14 +128,18 @@ export function readMeta(wasm: Uint8Array, where = 'module'): KitsuneMeta {
  * is refused rather than run as if it were that version.
  */
 export async function verifyBuildId(wasm: Uint8Array, meta: KitsuneMeta, where = 'module'): Promise<void> {
-  const module = rewriteCustomSections(wasm, (n) => n === SECTION_NAME);
-  const from = new TextEncoder().encode(meta.fromBuildId ?? '');
-  const data = new Uint8Array(module.length + from.length);
-  data.set(module);
-  data.set(from, module.length);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-  const id = Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+  const id = await computeBuildId(rewriteCustomSections(wasm, (n) => n === SECTION_NAME), meta.fromBuildId ?? '');
   if (id !== meta.buildId) {
     throw new KitsuneError('E_FORMAT', `${where}: the module does not match its build id ${meta.buildId} (its bytes hash to ${id}): it was changed or damaged after \`kitsune build\`; rebuild it`);
   }
+}
+
+/** A build id: SHA-256 of the module without its kitsune section and of the parent's build id, 12 bytes in hex. */
+export async function computeBuildId(module: Uint8Array, from: string): Promise<string> {
+  const fromBytes = new TextEncoder().encode(from);
+  const data = new Uint8Array(module.length + fromBytes.length);
+  data.set(module);
+  data.set(fromBytes, module.length);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
 }
