@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildResult, type SourceFile, type Progress } from '../compiler/index.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 const display = (p: string) => {
   const rel = path.relative(process.cwd(), p);

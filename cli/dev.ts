@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KitsuneProcess } from '../wasm-driver/index.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 import { parseArgs } from './args.js';
 import { BUILD_SPEC } from './kitsune.js';
 import { buildFromFiles } from './build-files.js';

@@ -1,6 +1,7 @@
 // Messages between the host thread (process.ts) and the program's worker
 // (worker.ts), and the update result both sides speak of.
-import type { KitsuneMeta } from './metadata.js';
+import type { KitsuneMeta } from '../../format/metadata.js';
+import type { DylinkInfo } from '../../format/wasm-sections.js';
 
 export type UpdateStage = 'read' | 'validate' | 'compile' | 'wait' | 'unwind' | 'link' | 'init' | 'migrate' | 'main' | 'commit';
 
@@ -66,12 +67,14 @@ export interface StartMessage {
   tableMin: number;
   version: WebAssembly.Module;
   meta: KitsuneMeta;
+  /** The version's dylink.0, parsed once on the host. */
+  dylink: DylinkInfo;
   args: string[];
   env: Record<string, string>;
   stackSize: number;
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
   /** Directories granted with --dir (the worker serves files itself). */
-  dirs?: string[];
+  dirs: string[];
 }
 
 export interface UpdateMessage {
@@ -79,6 +82,7 @@ export interface UpdateMessage {
   id: number;
   module: WebAssembly.Module;
   meta: KitsuneMeta;
+  dylink: DylinkInfo;
   snapshot: boolean;
   requestedAt: number;
 }

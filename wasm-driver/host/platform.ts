@@ -1,13 +1,9 @@
-// What differs between Node and browsers: starting the worker, talking to
-// it, and reading files. Node-only calls say so plainly in a browser.
-import { nodeOnly } from './errors.js';
-
-export const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-export interface Port {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-  onMessage(handler: (message: any) => void): void;
-}
+// What differs between Node and browsers on the host thread: starting the
+// program's worker, reading files, finding the runtime. Node-only calls say
+// so plainly in a browser.
+import { nodeOnly } from '../../format/errors.js';
+import { isNode } from '../common/platform.js';
+import type { Port } from '../worker/platform.js';
 
 export interface WorkerHandle extends Port {
   terminate(): Promise<void>;
@@ -16,7 +12,7 @@ export interface WorkerHandle extends Port {
   unref(): void;
 }
 
-const workerUrl = () => new URL('./worker.js', import.meta.url);
+const workerUrl = () => new URL('../worker.js', import.meta.url);
 
 export async function spawnWorker(): Promise<WorkerHandle> {
   if (isNode) {
@@ -40,17 +36,6 @@ export async function spawnWorker(): Promise<WorkerHandle> {
   };
 }
 
-/** Inside the worker: the channel to the host. */
-export async function workerPort(): Promise<Port> {
-  if (isNode) {
-    const { parentPort } = await import('node:worker_threads');
-    if (!parentPort) throw new Error('worker.js must run as a worker');
-    return { postMessage: (m, t) => parentPort.postMessage(m, t as never), onMessage: (h) => parentPort.on('message', h) };
-  }
-  const scope = globalThis as unknown as { postMessage(m: unknown, t?: Transferable[]): void; addEventListener(n: string, h: (e: MessageEvent) => void): void };
-  return { postMessage: (m, t) => scope.postMessage(m, t ?? []), onMessage: (h) => scope.addEventListener('message', (e) => h(e.data)) };
-}
-
 export async function readFile(path: string): Promise<Uint8Array> {
   if (!isNode) nodeOnly(`reading ${path}`);
   const fs = await import('node:fs/promises');
@@ -61,7 +46,7 @@ let runtimeBytes: Promise<Uint8Array> | undefined;
 
 /** runtime/runtime.wasm, shipped in the package and built by `npm run build`. */
 export function loadRuntime(): Promise<Uint8Array> {
-  const url = new URL('../../runtime/runtime.wasm', import.meta.url);
+  const url = new URL('../../../runtime/runtime.wasm', import.meta.url);
   runtimeBytes ??= isNode
     ? import('node:fs/promises').then(async (fs) => new Uint8Array(await fs.readFile(url)))
     : fetch(url).then(async (r) => {
