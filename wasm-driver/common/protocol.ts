@@ -95,3 +95,9 @@ export type FromWorker =
   | { type: 'event'; event: KitsuneEvent }
   | { type: 'signal-update'; path: string | null }
   | { type: 'done'; code: number; error?: string };
+
+/** One end of the channel between the host thread and the worker (a Node MessagePort or a Worker). */
+export interface Port {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onMessage(handler: (message: any) => void): void;
+}

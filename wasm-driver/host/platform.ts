@@ -1,9 +1,8 @@
 // What differs between Node and browsers on the host thread: starting the
 // program's worker, reading files, finding the runtime. Node-only calls say
 // so plainly in a browser.
-import { nodeOnly } from '../../format/errors.js';
-import { isNode } from '../common/platform.js';
-import type { Port } from '../worker/platform.js';
+import { isNode } from '../../format/platform.js';
+import type { Port } from '../common/protocol.js';
 
 export interface WorkerHandle extends Port {
   terminate(): Promise<void>;
@@ -34,12 +33,6 @@ export async function spawnWorker(): Promise<WorkerHandle> {
     terminate: async () => w.terminate(),
     unref: () => {},
   };
-}
-
-export async function readFile(path: string): Promise<Uint8Array> {
-  if (!isNode) nodeOnly(`reading ${path}`);
-  const fs = await import('node:fs/promises');
-  return new Uint8Array(await fs.readFile(path));
 }
 
 let runtimeBytes: Promise<Uint8Array> | undefined;

@@ -5,7 +5,7 @@ import { KitsuneError, messageOf } from '../../format/errors.js';
 import { readMeta, verifyBuildId, type KitsuneMeta } from '../../format/metadata.js';
 import { customSection, parseDylink, type DylinkInfo } from '../../format/wasm-sections.js';
 import type { UpdateStage } from '../common/protocol.js';
-import { readFile } from './platform.js';
+import { readFileOrFail } from '../../format/read-file.js';
 
 export interface PreparedVersion { module: WebAssembly.Module; meta: KitsuneMeta; dylink: DylinkInfo; bytes: Uint8Array }
 
@@ -21,7 +21,7 @@ export class PrepareError extends Error {
 export async function prepareVersion(source: VersionSource, name: string, check: (meta: KitsuneMeta) => void = () => {}): Promise<PreparedVersion> {
   let stage: UpdateStage = 'read';
   try {
-    const bytes = typeof source === 'string' ? await readVersion(source) : source;
+    const bytes = typeof source === 'string' ? readFileOrFail(source) : source;
     stage = 'validate';
     const meta = readMeta(bytes, name);
     const dylinkBytes = customSection(bytes, 'dylink.0');
@@ -35,16 +35,6 @@ export async function prepareVersion(source: VersionSource, name: string, check:
     return { module, meta, dylink, bytes };
   } catch (e) {
     throw new PrepareError(stage, e);
-  }
-}
-
-async function readVersion(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if (e instanceof KitsuneError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new KitsuneError('E_READ', code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${messageOf(e)})`);
   }
 }
 

@@ -8,7 +8,7 @@ import { checkCompatible } from '../../format/compat.js';
 import { importLimits } from '../../format/wasm-sections.js';
 import { SharedState, Ctl } from '../common/shared-state.js';
 import { StateWord } from '../common/state-word.js';
-import { isNode } from '../common/platform.js';
+import { isNode } from '../../format/platform.js';
 import { now } from '../common/clock.js';
 import { signalNumber } from '../common/signal-numbers.js';
 import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from '../common/protocol.js';

@@ -3,7 +3,7 @@
 // alarm(), and the host process's own signals forwarded in the CLI.
 import { Ctl, type SharedState } from '../common/shared-state.js';
 import { SIG, DEFAULT_IGNORED } from '../common/signal-numbers.js';
-import { isNode } from '../common/platform.js';
+import { isNode } from '../../format/platform.js';
 
 export class HostSignals {
   private alarmTimer: ReturnType<typeof setTimeout> | undefined;

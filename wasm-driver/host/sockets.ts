@@ -5,7 +5,7 @@
 // and every call here answers at once, never waiting for the network: the
 // worker blocks on the readiness words this side publishes. Node only.
 import type * as Net from 'node:net';
-import { isNode } from '../common/platform.js';
+import { isNode } from '../../format/platform.js';
 import { READABLE, WRITABLE, HANGUP, ERROR, type SharedState, type RpcAnswer } from '../common/shared-state.js';
 import { E, errnoFromNode } from '../common/errno.js';
 import type { Sandbox } from './sandbox.js';

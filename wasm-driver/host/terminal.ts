@@ -2,7 +2,7 @@
 // its terminal in raw mode (worker/terminal.ts asks), and always restored,
 // however the program ends.
 import { E } from '../common/errno.js';
-import { isNode } from '../common/platform.js';
+import { isNode } from '../../format/platform.js';
 import type { RpcAnswer } from '../common/shared-state.js';
 
 export class TerminalHost {

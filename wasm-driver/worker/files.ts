@@ -4,7 +4,7 @@
 // included, and must land inside a granted directory: anything else fails
 // with EACCES before the host's file system is touched, and the host reports
 // which grant is missing. Node only (the worker's synchronous node:fs).
-import { nodeBuiltin, isNode } from '../common/platform.js';
+import { nodeBuiltin, isNode } from '../../format/platform.js';
 import { E, errnoFromNode } from '../common/errno.js';
 import type { SharedState } from '../common/shared-state.js';
 import { FILETYPE, type Filestat } from './wasi-codecs.js';

@@ -1,11 +1,7 @@
 // The worker's channel to the host thread: a Node worker thread's parentPort
 // or a Web Worker's global scope.
-import { isNode } from '../common/platform.js';
-
-export interface Port {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-  onMessage(handler: (message: any) => void): void;
-}
+import { isNode } from '../../format/platform.js';
+import type { Port } from '../common/protocol.js';
 
 export async function workerPort(): Promise<Port> {
   if (isNode) {
