@@ -75,21 +75,28 @@ int __kitsune_track_rollback(void) {
 
 int __kitsune_track_failed(void) { return track_failed; }
 
-/* Conservative scan: how many aligned words in [from, to) hold a value in
- * [lo, hi)? Decides whether an old version's data block is still referenced
- * (a string literal, a static buffer) and must be kept rather than freed. */
-uint32_t __kitsune_scan_refs(uint32_t from, uint32_t to, uint32_t lo, uint32_t hi, uint32_t *first) {
-  uint32_t count = 0;
-  const uint32_t *p = (const uint32_t *)(uintptr_t)((from + 3) & ~3u);
-  const uint32_t *end = (const uint32_t *)(uintptr_t)(to & ~3u);
-  for (; p < end; p++) {
-    uint32_t v = *p;
-    if (v - lo < hi - lo) {
-      if (!count && first) *first = (uint32_t)(uintptr_t)p;
-      count++;
+/*
+ * Conservative scan for the reclaim of old versions' memory: which of n
+ * ranges [lo, hi) (sorted, disjoint; pairs in `ranges`) does some word in
+ * [from, to) point into? Every byte offset is read, not only aligned words:
+ * a pointer in a packed struct counts too. hits[i] counts the words that
+ * point into range i; first[i] is the address of the first one.
+ */
+void __kitsune_scan_ranges(uint32_t from, uint32_t to, const uint32_t *ranges, uint32_t n, uint32_t *hits, uint32_t *first) {
+  if (!n || to < from + 4) return;
+  uint32_t lo = ranges[0], span = ranges[2 * n - 1] - lo;
+  for (const unsigned char *p = (const unsigned char *)(uintptr_t)from, *end = (const unsigned char *)(uintptr_t)(to - 3); p < end; p++) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    if (v - lo >= span) continue;
+    uint32_t a = 0, b = n;
+    while (a < b) {
+      uint32_t m = (a + b) / 2;
+      if (v < ranges[2 * m]) b = m;
+      else if (v >= ranges[2 * m + 1]) a = m + 1;
+      else { if (!hits[m]++) first[m] = (uint32_t)(uintptr_t)p; break; }
     }
   }
-  return count;
 }
 
 /* The top of the heap, for the scan and for reports. */

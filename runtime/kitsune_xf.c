@@ -87,16 +87,41 @@ const void *__kitsune_xf_journal(void *addr, size_t size) {
 
 /* ---- the transaction ---- */
 
+/* The cells of the old version's variables (sorted lo, hi pairs): pointers
+ * into them move by key, like pointers into its static data block. */
+static uint32_t *old_cells = 0;
+static uint32_t old_ncells = 0;
+
 void __kitsune_xf_begin(uintptr_t lo, uintptr_t hi) {
   old_lo = lo;
   old_hi = hi;
   xf_oom = 0;
 }
 
+/* Takes the old version's variable cells, `n` sorted (lo, hi) pairs; 0 when out of memory. */
+int __kitsune_xf_old_cells(const uint32_t *pairs, uint32_t n) {
+  old_cells = malloc(2 * n * sizeof *old_cells + 1);
+  if (!old_cells) { xf_oom = 1; return 0; }
+  memcpy(old_cells, pairs, 2 * n * sizeof *old_cells);
+  old_ncells = n;
+  return 1;
+}
+
 int __kitsune_xf_failed(void) { return xf_oom; }
 
-/* Is p inside the old version's static data (globals, string literals)? */
-int __kitsune_xf_in_old_data(const void *p) { return (uintptr_t)p - old_lo < old_hi - old_lo; }
+/* Is p inside the old version's static data (string literals) or one of its variables? */
+int __kitsune_xf_in_old_data(const void *p) {
+  uint32_t v = (uint32_t)(uintptr_t)p;
+  if (v - old_lo < old_hi - old_lo) return 1;
+  uint32_t a = 0, b = old_ncells;
+  while (a < b) {
+    uint32_t m = (a + b) / 2;
+    if (v < old_cells[2 * m]) b = m;
+    else if (v >= old_cells[2 * m + 1]) a = m + 1;
+    else return 1;
+  }
+  return 0;
+}
 
 /* Freed memory is zeroed: the conservative scan that decides whether old
  * static data is still referenced reads free blocks too, and stale old
@@ -111,6 +136,9 @@ static void clear(void) {
   while (journal) { journal_rec *r = journal; journal = r->prev; __kitsune_wipe(r, sizeof *r + r->size); free(r); }
   kt_free(&map);
   old_lo = old_hi = 0;
+  free(old_cells);
+  old_cells = 0;
+  old_ncells = 0;
 }
 
 /* Old blocks that deep transforms replaced, waiting to be freed: the map of

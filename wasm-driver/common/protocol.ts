@@ -48,10 +48,11 @@ export type KitsuneEvent =
   | { type: 'exit'; code: number }
   /**
    * Memory of an old version released off the update's pause: its static data
-   * (freed, or kept while something points into it) or the objects the
-   * migration moved to blocks of their new size.
+   * or the cell of a variable the new version did not keep (freed, or kept
+   * while something points into it), or the objects the migration moved to
+   * blocks of their new size.
    */
-  | { type: 'reclaim'; what: 'static-data' | 'moved-objects'; version: number; bytes: number; freed: boolean; millis: number; reason?: string }
+  | { type: 'reclaim'; what: 'static-data' | 'variable' | 'moved-objects'; version: number; bytes: number; freed: boolean; millis: number; variable?: string; reason?: string }
   /** A call the sandbox refused (EACCES in the program), with the grant that would allow it. */
   | { type: 'refused'; grant: '--net' | '--dir'; what: string; message: string }
   /** Something the program asked for that this host cannot give (sockets in a browser). */

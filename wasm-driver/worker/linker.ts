@@ -1,14 +1,29 @@
 // Places a version into the process: its static data in a block from the
-// runtime's heap (at __memory_base), its own stack, its table slots, its GOT,
-// and its imports (the host's calls first, then the runtime's libc). Also
-// owns what happens to a version's table slots when it retires: they call
-// the next version's function of the same name, or trap with the function
-// named when it has none.
+// runtime's heap (at __memory_base), its own stack, and its imports (the
+// host's calls first, then the runtime's libc). Its variables and function
+// pointers are reached through its GOT (compiler/promote-symbols.ts), which
+// this file fills, and that is what lets state keep its identity across
+// updates:
+// - a variable whose key and type did not change keeps its storage: the new
+//   version's GOT entry points at the storage the old version used, so every
+//   pointer to it stays valid, wherever it is kept, at no cost per object;
+// - each function identity (its key) owns one table slot for the process's
+//   life: the new version's function takes the slot the moment the new
+//   version is loaded, so a function pointer kept anywhere calls the running
+//   version; a slot whose function the running version lacks traps, and the
+//   crash report names it.
+// Each variable lives in a cell of its own in the heap, not in the version's
+// data block (which keeps only its literals and constants): so a block can
+// be freed once nothing points into it, whatever variables live on, and a
+// variable's cell is freed when no version has it any more.
+// Until commit all of it can be undone: the slots get their old functions
+// back, the shared variables their old bytes (a journal taken at load), and
+// the new version's cells are freed.
 import { KitsuneError, messageOf } from '../../format/errors.js';
-import type { KitsuneMeta } from '../../format/metadata.js';
+import type { KitsuneMeta, KitsuneVariable } from '../../format/metadata.js';
 import type { DylinkInfo } from '../../format/wasm-sections.js';
 import type { ProgramMemory } from './memory.js';
-import type { Version, VersionExports } from './version.js';
+import type { Home, Version, VersionExports } from './version.js';
 
 /** Imports that versions take from the runtime's tracking wrappers instead. */
 const TRACKED = ['malloc', 'calloc', 'realloc', 'free', 'aligned_alloc', 'posix_memalign', 'strdup', 'strndup'];
@@ -16,17 +31,34 @@ const TRACKED = ['malloc', 'calloc', 'realloc', 'free', 'aligned_alloc', 'posix_
 const CALLBACK_CALLS = ['qsort', 'qsort_r', 'bsearch', 'tsearch', 'tfind', 'tdelete', 'twalk', 'lsearch', 'lfind', 'scandir', 'nftw', 'ftw'];
 
 export type HostFunctions = Record<string, (...a: number[]) => number | void>;
+type Funcref = ((...a: unknown[]) => unknown) | null;
+
+/** What loading a version during an update changed, so that a rollback can undo it. */
+interface Undo {
+  /** Slots the version took over, with what they held and the identity they followed. */
+  slots: [number, Funcref, string][];
+  /** Slots made for identities the process had not seen: free again after a rollback. */
+  fresh: number[];
+  /** The bytes of every variable it shares with the old version, as they were. */
+  journal: { addr: number; bytes: Uint8Array }[];
+  /** Cells made for its own variables. */
+  cells: number[];
+}
 
 export class Linker {
   readonly table: WebAssembly.Table;
   private versions = 0;
   /** Depth of libc calls that may call back into the program (qsort...): an update point there cannot unwind. */
   callbackDepth = 0;
-  private retired: { from: number; to: number; version: number; build: string }[] = [];
-  /** Slots of retired versions, by the function name they forward to in the current version. */
-  private forwarded = new Map<number, string>();
-  /** Retired slots whose function the current version lacks: a call there traps. */
+  /** Function identity -> its slot, and back. */
+  private slots = new Map<string, number>();
+  private identities = new Map<number, string>();
+  private spare: number[] = [];
+  /** Slots of identities the running version does not define: a call there traps (see describeCrash). */
   private orphaned = new Map<number, string>();
+  /** Where the running version's variables live, by key. */
+  private homes = new Map<string, Home>();
+  private undo = new Map<Version, Undo>();
 
   constructor(private readonly mem: ProgramMemory, tableMin: number, private readonly stackSize: number) {
     this.table = new WebAssembly.Table({ initial: tableMin, element: 'anyfunc' });
@@ -39,8 +71,33 @@ export class Linker {
     return p;
   }
 
-  /** Instantiates `module`; `hostFunctions` makes the host's imports bound to the new version. */
-  load(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, hostFunctions: (v: Version) => HostFunctions): Version {
+  private newSlot(): number {
+    const spare = this.spare.pop();
+    if (spare !== undefined) return spare;
+    const slot = this.table.length;
+    this.table.grow(1);
+    return slot;
+  }
+
+  /** The slot of a function identity, made on first sight. */
+  private slotOf(identity: string, fresh: number[] | undefined): number {
+    let slot = this.slots.get(identity);
+    if (slot === undefined) {
+      slot = this.newSlot();
+      this.slots.set(identity, slot);
+      this.identities.set(slot, identity);
+      fresh?.push(slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Instantiates `module`; `hostFunctions` makes the host's imports bound to
+   * the new version. With `updating`, the version is loaded during an
+   * update of the running version: until adopt() or unload(), the changes
+   * it makes to the process can be undone.
+   */
+  load(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, hostFunctions: (v: Version) => HostFunctions, updating: boolean): Version {
     const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
     const outside = meta.variables.find((x) => x.offset !== undefined && x.offset + x.size > dylink.memorySize);
     if (outside) throw new KitsuneError('E_FORMAT', `version ${meta.buildId}: variable \`${outside.key}\` lies at ${outside.offset}+${outside.size} bytes, outside its ${dylink.memorySize} bytes of static data; the kitsune section does not describe this module`);
@@ -49,19 +106,16 @@ export class Linker {
     // for references to it.
     const dataBase = this.allocate(dylink.memorySize + 16, 2 ** dylink.memoryAlign, 'the version\'s static data');
     const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack');
+    // Kitsune builds take no slots of their own (promote-symbols.ts); a module that does gets them here.
     const tableBase = this.table.length;
     if (dylink.tableSize) this.table.grow(dylink.tableSize);
     const version: Version = {
       meta, dylink, number: ++this.versions, exports: undefined as never, sp: new WebAssembly.Global({ value: 'i32', mutable: true }, stackBase + this.stackSize),
       dataBase, dataSize: dylink.memorySize, stackBase, stackSize: this.stackSize, tableBase, tableSize: dylink.tableSize,
-      locals: new Map(), slotName: new Map(), slotOf: new Map(),
+      locals: new Map(), homes: new Map(), slotOf: new Map(),
     };
-    // The elem segment fills the version's slots from __table_base in this order.
-    meta.tableFunctions.forEach((name, i) => {
-      if (i >= dylink.tableSize) return;
-      version.slotName.set(tableBase + i, name);
-      if (!version.slotOf.has(name)) version.slotOf.set(name, tableBase + i);
-    });
+    const undo: Undo = { slots: [], fresh: [], journal: [], cells: [] };
+    if (updating) this.undo.set(version, undo);
     try {
       const gotMem = new Map<string, WebAssembly.Global>();
       const gotFunc = new Map<string, WebAssembly.Global>();
@@ -89,42 +143,168 @@ export class Linker {
       const instance = new WebAssembly.Instance(module, { env, 'GOT.mem': Object.fromEntries(gotMem), 'GOT.func': Object.fromEntries(gotFunc) });
       const ex = instance.exports as VersionExports;
       version.exports = ex;
-      // Resolve the GOT now that the version's own exports exist.
-      for (const [name, g] of gotMem) {
-        const own = ex[name], theirs = rt[name];
-        if (own instanceof WebAssembly.Global) g.value = dataBase + (own.value as number);
-        else if (theirs instanceof WebAssembly.Global) g.value = theirs.value;
-        else missing.push(`data symbol ${name}`);
-      }
-      for (const [name, g] of gotFunc) {
-        const fn = typeof ex[name] === 'function' ? ex[name] : rt[name];
-        if (typeof fn !== 'function') { missing.push(`function ${name}`); continue; }
-        const slot = this.table.length;
-        this.table.grow(1);
-        this.table.set(slot, fn as (...a: unknown[]) => unknown);
-        g.value = slot;
-        // The runtime's functions never retire: only the version's own slots move by name.
-        if (typeof ex[name] === 'function') { version.slotName.set(slot, name); version.slotOf.set(name, slot); }
-      }
-      if (missing.length) throw new KitsuneError('E_LINK', `version ${meta.buildId} needs symbols nobody defines:`, missing);
       for (const f of ['asyncify_start_unwind', 'asyncify_stop_unwind', 'asyncify_start_rewind', 'asyncify_get_state']) {
         if (typeof ex[f] !== 'function') throw new KitsuneError('E_MODULE', `version ${meta.buildId} has no ${f} export: it was not built with kitsune build (Asyncify)`);
       }
+      const initial = this.bindVariables(version, gotMem, undo, missing);
+      this.bindFunctions(version, gotFunc, undo, missing);
+      if (missing.length) throw new KitsuneError('E_LINK', `version ${meta.buildId} needs symbols nobody defines:`, missing);
+      this.bindElemSlots(version);
+      // Data relocations write initial pointer values into the block, where the
+      // linker put each variable's initial bytes: from there they go to the cells.
       (ex.__wasm_apply_data_relocs as (() => void) | undefined)?.();
+      const u8 = this.mem.u8;
+      for (const c of initial) u8.copyWithin(c.to, c.from, c.from + c.size);
       (ex.__wasm_call_ctors as (() => void) | undefined)?.();
     } catch (e) {
       // Nothing of a version that failed to load may stay behind: a rollback never sees it.
-      this.unload(version, tableBase);
+      this.unload(version);
       throw e;
     }
+    if (!updating) this.adopt(version);
     return version;
   }
 
-  /** Frees a version that never committed (or failed to load): its data, its stack, its slots. */
-  unload(v: Version, slotsFrom = v.tableBase): void {
+  /**
+   * GOT.mem: each variable at its home. An unchanged one (same key and type,
+   * not E_MANUAL_MIGRATE, no migration rule) keeps the cell it lives in; any
+   * other gets a new cell, which receives its initial bytes (returned, to be
+   * copied once data relocations have run).
+   */
+  private bindVariables(v: Version, got: Map<string, WebAssembly.Global>, undo: Undo, missing: string[]): { from: number; to: number; size: number }[] {
+    const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
+    const updating = this.undo.has(v);
+    // A variable the version's generated migration writes (a rule, a rename, a new type) gets a cell of its own.
+    const transformed = new Set((v.meta.xf?.entries ?? []).map((e) => e.key));
+    const initial: { from: number; to: number; size: number }[] = [];
+    const place = (x: KitsuneVariable): number => {
+      const known = v.homes.get(x.key);
+      if (known) return known.addr;
+      const home = this.homes.get(x.key);
+      const shared = updating && !x.manual && !transformed.has(x.key) && !!home && home.signature === x.signature && home.size === x.size;
+      let addr: number;
+      if (shared) {
+        addr = home!.addr;
+        undo.journal.push({ addr, bytes: this.mem.u8.slice(addr, addr + x.size) });
+      } else {
+        addr = this.allocate(x.size, 16, `variable \`${x.key}\``);
+        undo.cells.push(addr);
+        initial.push({ from: v.dataBase + x.offset!, to: addr, size: x.size });
+      }
+      v.homes.set(x.key, { key: x.key, addr, size: x.size, signature: x.signature, shared });
+      return addr;
+    };
+    const byOffset = new Map<number, KitsuneVariable>();
+    for (const x of v.meta.variables) if (x.offset !== undefined) byOffset.set(x.offset, x);
+    for (const [name, g] of got) {
+      const own = v.exports[name];
+      if (!(own instanceof WebAssembly.Global)) {
+        const theirs = rt[name];
+        if (theirs instanceof WebAssembly.Global) g.value = theirs.value;
+        else missing.push(`data symbol ${name}`);
+        continue;
+      }
+      const offset = own.value as number;
+      const variable = v.meta.variables.find((x) => x.key === name && x.offset === offset) ?? byOffset.get(offset);
+      // Symbols without a variable of the program (the generated migration's own state) stay in the block.
+      g.value = variable ? place(variable) : v.dataBase + offset;
+    }
+    // Variables no code reaches still get a home, so that the next version can take them over.
+    for (const x of v.meta.variables) if (x.offset !== undefined) place(x);
+    return initial;
+  }
+
+  /** GOT.func: each function identity at its slot, which now calls this version's function. */
+  private bindFunctions(v: Version, got: Map<string, WebAssembly.Global>, undo: Undo, missing: string[]): void {
+    const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
+    const updating = this.undo.has(v);
+    for (const [name, g] of got) {
+      const own = v.exports[name];
+      if (typeof own === 'function') {
+        const slot = this.slotOf(name, updating ? undo.fresh : undefined);
+        v.slotOf.set(name, slot);
+        g.value = slot;
+      } else if (typeof rt[name] === 'function') {
+        // The runtime's functions never change: one slot each, set once.
+        const identity = `libc:${name}`;
+        const known = this.slots.has(identity);
+        const slot = this.slotOf(identity, undefined);
+        if (!known) this.table.set(slot, rt[name] as Funcref);
+        g.value = slot;
+      } else missing.push(`function ${name}`);
+    }
+    this.takeSlots(v, updating ? undo : undefined);
+  }
+
+  /**
+   * Every slot now calls `v`'s function of the identity it follows. A slot
+   * whose identity `v` lacks follows `v`'s function of the same name when
+   * there is exactly one (a static function whose file was renamed, as
+   * versions in v1.c and v2.c are); otherwise it traps from now on.
+   */
+  private takeSlots(v: Version, undo: Undo | undefined): void {
+    const byName = new Map<string, string | null>();
+    for (const id of v.slotOf.keys()) {
+      const n = baseName(id);
+      byName.set(n, byName.has(n) ? null : id);
+    }
+    for (const [slot, identity] of this.identities) {
+      if (identity.startsWith('libc:')) continue;
+      let follows = v.slotOf.has(identity) ? identity : undefined;
+      if (!follows) follows = byName.get(baseName(identity)) ?? undefined;
+      const fn = follows ? v.exports[follows] as Funcref : null;
+      const before = this.table.get(slot) as Funcref;
+      if (fn === before && follows === identity) continue;
+      undo?.slots.push([slot, before, identity]);
+      if (follows) this.identities.set(slot, follows);
+      this.table.set(slot, fn);
+    }
+  }
+
+  /** A module with slots of its own (elem segment): they hold its functions, in the order the kitsune section lists. */
+  private bindElemSlots(v: Version): void {
+    v.meta.tableFunctions.forEach((name, i) => {
+      if (i < v.tableSize && !v.slotOf.has(name)) v.slotOf.set(name, v.tableBase + i);
+    });
+  }
+
+  /**
+   * At commit, or for the first version: `v` is the running version now.
+   * Returns the cells of variables it did not keep (dropped, or replaced by
+   * a cell of a new type): free once nothing points into them.
+   */
+  adopt(v: Version): { addr: number; size: number; key: string }[] {
+    this.undo.delete(v);
+    const live = new Set([...v.homes.values()].map((h) => h.addr));
+    const dead = [...this.homes.values()].filter((h) => !live.has(h.addr)).map((h) => ({ addr: h.addr, size: h.size, key: h.key }));
+    this.homes = new Map(v.homes);
+    for (const [slot, identity] of this.identities) {
+      if (identity.startsWith('libc:')) continue;
+      if (v.slotOf.has(identity)) this.orphaned.delete(slot);
+      else this.orphaned.set(slot, identity);
+    }
+    return dead;
+  }
+
+  /** Undoes a version that never committed (or failed to load): its slots, its shared variables' bytes, its memory. */
+  unload(v: Version): void {
+    const undo = this.undo.get(v);
+    if (undo) {
+      for (const [slot, fn, identity] of undo.slots.reverse()) { this.table.set(slot, fn); this.identities.set(slot, identity); }
+      for (const slot of undo.fresh) {
+        const identity = this.identities.get(slot)!;
+        this.slots.delete(identity);
+        this.identities.delete(slot);
+        this.table.set(slot, null);
+        this.spare.push(slot);
+      }
+      for (const j of undo.journal) this.mem.u8.set(j.bytes, j.addr);
+      for (const c of undo.cells) this.mem.rt.free(c);
+      this.undo.delete(v);
+    }
+    for (let i = v.tableBase; i < v.tableBase + v.tableSize; i++) this.table.set(i, null);
     this.mem.rt.free(v.dataBase);
     this.mem.rt.free(v.stackBase);
-    for (let i = slotsFrom; i < this.table.length; i++) this.table.set(i, null);
   }
 
   private guardCallbacks(fn: (...a: number[]) => number) {
@@ -134,56 +314,38 @@ export class Linker {
     };
   }
 
-  /** The slot of `name` in `v`, made on first use for a function that had none. */
+  /** The function identity behind a slot (for messages and for migration). */
+  identityOf(slot: number): string | undefined { return this.identities.get(slot); }
+
+  /** The slot of identity `name` in `v`, if `v` defines it. */
   slotFor(v: Version, name: string): number | undefined {
-    let slot = v.slotOf.get(name);
+    const slot = v.slotOf.get(name);
+    if (slot !== undefined) return slot;
     const fn = v.exports[name];
-    if (slot === undefined && typeof fn === 'function') {
-      slot = this.table.length;
-      this.table.grow(1);
-      this.table.set(slot, fn as (...a: unknown[]) => unknown);
-      v.slotOf.set(name, slot);
-      v.slotName.set(slot, name);
-    }
-    return slot;
+    if (typeof fn !== 'function') return undefined;
+    // A function the version defines but never took the address of: it gets its identity's slot now.
+    const s = this.slotOf(name, this.undo.get(v)?.fresh);
+    this.undo.get(v)?.slots.push([s, this.table.get(s) as Funcref, name]);
+    this.table.set(s, fn as Funcref);
+    v.slotOf.set(name, s);
+    return s;
   }
 
-  /** The function name behind a slot of `old` or of a version retired before it. */
-  nameOfSlot(old: Version, slot: number): string | undefined {
-    return old.slotName.get(slot) ?? this.forwarded.get(slot);
-  }
-
-  /**
-   * At commit: function pointers that survive in state no transform walked
-   * still hold old slots, so each retired slot now calls the new version's
-   * function of the same name, and traps (see describeCrash) if there is none.
-   */
-  retire(old: Version, next: Version): void {
-    const table = this.table;
-    for (let i = old.tableBase; i < old.tableBase + old.tableSize; i++) table.set(i, null);
-    for (const [slot, name] of old.slotName) this.forwarded.set(slot, name);
-    for (const [slot, name] of this.forwarded) {
-      const target = this.slotFor(next, name);
-      if (target !== undefined && target !== slot) table.set(slot, table.get(target));
-      else if (target === undefined) {
-        table.set(slot, null);
-        this.forwarded.delete(slot);
-        this.orphaned.set(slot, `${name} (version ${old.number})`);
-      }
-    }
-    this.retired.push({ from: old.tableBase, to: old.tableBase + old.tableSize, version: old.number, build: old.meta.buildId });
-  }
-
-  /** For a crash report: a null table slot may be a retired version's function. */
+  /** For a crash report: a null table slot may be an identity the running version lacks. */
   describeCrash(e: unknown): string {
     const msg = describeFailure(e);
-    if (/null function|signature mismatch|table index/.test(msg) && this.retired.length) {
+    if (/null function|signature mismatch|table index/.test(msg) && this.orphaned.size) {
       const gone = [...this.orphaned.values()];
-      const r = this.retired.map((x) => `slots ${x.from}-${x.to - 1} of version ${x.version} (${x.build})`).join(', ');
-      return `${msg}\n(a call through a function pointer reached an empty or retired table slot${gone.length ? `; functions that old versions had and the running one lacks: ${gone.join(', ')}` : ''}; retired: ${r}. A function pointer kept across an update calls the new version's function of the same name, so the function must still exist with the same signature)`;
+      return `${msg}\n(a call through a function pointer reached a function the running version does not define: ${gone.join(', ')}. A function pointer kept across an update calls the running version's function of the same identity, so that function must still exist, with the same signature)`;
     }
     return msg;
   }
+}
+
+/** `file.c/name` -> `name`; an external function's identity is its name already. */
+function baseName(identity: string): string {
+  const slash = identity.lastIndexOf('/');
+  return slash < 0 ? identity : identity.slice(slash + 1);
 }
 
 /** What went wrong in a version's code, for people. */

@@ -8,7 +8,7 @@
 import { KitsuneError } from '../../format/errors.js';
 import type { ProgramMemory } from './memory.js';
 import type { Linker } from './linker.js';
-import type { Version } from './version.js';
+import type { Home, Version } from './version.js';
 
 /** The update migration runs in: the version being left, the one taking over, and what has moved so far. */
 export interface MigrationScope {
@@ -27,13 +27,19 @@ export class Migration {
   begin(s: MigrationScope): void {
     const rt = this.mem.rt, { old, next } = s;
     rt.__kitsune_xf_begin(old.dataBase, old.dataBase + old.dataSize);
+    const cells = [...old.homes.values()].map((h) => [h.addr, h.addr + Math.max(h.size, 1)]).sort((a, b) => a[0] - b[0]);
+    const pairs = rt.malloc(8 * cells.length + 8);
+    if (!pairs) throw new KitsuneError('E_MIGRATE', 'out of memory in the runtime for the migration\'s address ranges');
+    cells.forEach(([lo, hi], i) => { this.mem.dv.setUint32(pairs + 8 * i, lo, true); this.mem.dv.setUint32(pairs + 8 * i + 4, hi, true); });
+    const ok = rt.__kitsune_xf_old_cells(pairs, cells.length);
+    rt.free(pairs);
+    if (!ok) throw new KitsuneError('E_MIGRATE', 'out of memory in the runtime for the migration\'s address ranges');
     const entries = new Map((next.meta.xf?.entries ?? []).map((e) => [e.key, e]));
-    const olds = new Map(old.meta.variables.map((x) => [x.key, x]));
-    for (const nv of next.meta.variables) {
-      if (nv.offset === undefined) continue;
-      const e = entries.get(nv.key);
-      const ov = olds.get(e ? e.from ?? '' : nv.key);
-      if (ov?.offset !== undefined && ov.size > 0) rt.__kitsune_xf_insert(old.dataBase + ov.offset, next.dataBase + nv.offset, 0);
+    for (const nh of next.homes.values()) {
+      const e = entries.get(nh.key);
+      const oh = old.homes.get(e ? e.from ?? '' : nh.key);
+      // A variable that kept its storage needs no entry: pointers to it are already right.
+      if (oh && oh.size > 0 && oh.addr !== nh.addr) rt.__kitsune_xf_insert(oh.addr, nh.addr, 0);
     }
   }
 
@@ -41,8 +47,9 @@ export class Migration {
   automigrate(s: MigrationScope): void {
     const v = s.next;
     for (const nv of v.meta.variables) {
-      if (nv.manual || nv.kind === 'local' || nv.offset === undefined) continue;
-      this.migrateOne(s, nv.key, v.dataBase + nv.offset, nv.size);
+      const home = v.homes.get(nv.key);
+      if (nv.manual || nv.kind === 'local' || !home) continue;
+      this.migrateOne(s, nv.key, home.addr, nv.size);
     }
   }
 
@@ -74,21 +81,24 @@ export class Migration {
     if (ov.signature !== nv.signature || ov.size !== size) {
       throw new KitsuneError('E_MIGRATE', `variable \`${key}\` (${nv.file}:${nv.line}) changed type from \`${ov.typeName}\` to \`${nv.typeName}\` and nothing migrates it (build the new version --from the old one to generate its transformation)`);
     }
-    u8.copyWithin(to, from, from + size);
+    // Where it kept its storage (linker.ts) there is nothing to copy.
+    if (from !== to) u8.copyWithin(to, from, from + size);
     s.migrated.push(key);
     return true;
   }
 
   oldAddress(old: Version, key: string): number | undefined {
-    const ov = old.meta.variables.find((x) => x.key === key);
-    if (ov?.offset !== undefined) return old.dataBase + ov.offset;
-    return old.locals.get(key)?.addr;
+    return old.homes.get(key)?.addr ?? old.locals.get(key)?.addr;
   }
 
-  /** A function pointer of the old version: the new version's function of the same name. */
+  /**
+   * A function pointer of the old version. Its slot belongs to the
+   * function's identity and already calls the new version's function
+   * (linker.ts), so it stays as it is, if the new version has that function.
+   */
   remapFunction(s: MigrationScope, slot: number, where: string): number {
-    const name = this.linker.nameOfSlot(s.old, slot);
-    if (!slot || name === undefined) return slot; // null, or a runtime (libc) function: those never move
+    const name = this.linker.identityOf(slot);
+    if (!slot || name === undefined || name.startsWith('libc:')) return slot; // null, or a runtime (libc) function: those never move
     const n = this.linker.slotFor(s.next, name);
     if (n === undefined) throw new KitsuneError('E_MIGRATE', `${where}: a function pointer to \`${name}\`, which the new version does not define; keep the function or write a rule that replaces the pointer`);
     return n;
@@ -102,13 +112,13 @@ export class Migration {
    */
   remapData(s: MigrationScope, p: number): number {
     const { old, next } = s;
-    const off = p - old.dataBase;
-    const ov = old.meta.variables.find((x) => x.offset !== undefined && off >= x.offset && off < x.offset + Math.max(x.size, 1));
-    if (ov) {
-      const e = next.meta.xf?.entries.find((x) => x.from === ov.key);
-      const nv = next.meta.variables.find((x) => x.key === (e?.key ?? ov.key));
-      const delta = off - ov.offset!;
-      if (nv?.offset !== undefined && (delta === 0 || (nv.signature === ov.signature && delta < nv.size))) return next.dataBase + nv.offset + delta;
+    let oh: Home | undefined;
+    for (const h of old.homes.values()) if (p >= h.addr && p < h.addr + Math.max(h.size, 1)) { oh = h; break; }
+    if (oh) {
+      const e = next.meta.xf?.entries.find((x) => x.from === oh.key);
+      const nh = next.homes.get(e?.key ?? oh.key);
+      const delta = p - oh.addr;
+      if (nh && (delta === 0 || (nh.signature === oh.signature && delta < nh.size))) return nh.addr + delta;
       return p;
     }
     const u8 = this.mem.u8;

@@ -30,6 +30,7 @@ export interface PosixOptions {
   dirs: string[];
   write(fd: 1 | 2, bytes: Uint8Array): void;
   table(): WebAssembly.Table;
+  identityOf(slot: number): string | undefined;
   current(): Version;
   updating(): boolean;
   /** The program is about to wait this long: reclaim old versions' memory then. */
@@ -45,7 +46,7 @@ export class Posix {
 
   constructor(private readonly o: PosixOptions) {
     const { mem, shared } = o;
-    this.signals = new Signals({ mem, shared, table: o.table, current: o.current, updating: o.updating });
+    this.signals = new Signals({ mem, shared, table: o.table, identityOf: o.identityOf, current: o.current, updating: o.updating });
     this.waits = new Waits(shared, this.signals);
     this.files = new Files(shared, o.dirs);
     this.terminal = new Terminal({ mem, shared, fds: this.fds, isTTY: o.isTTY });
@@ -70,11 +71,11 @@ export class Posix {
   }
 
   /** The POSIX calls version `v` imports by name. */
-  functions(v: Version): Record<string, HostFn> {
+  functions(): Record<string, HostFn> {
     const { mem, shared } = this.o;
     return {
       ...socketCalls({ mem, shared, fds: this.fds, waits: this.waits }),
-      ...this.signals.functions(v),
+      ...this.signals.functions(),
       ...this.terminal.functions(),
       ...timeCalls(mem, this.waits, this.o.idle),
     };

@@ -55,18 +55,23 @@ export class Program {
     const running = () => updater?.current as Version;
     this.posix = new Posix({
       args: o.args, env: o.env, mem, shared: o.shared, isTTY: o.isTTY, dirs: o.dirs, write: o.host.write,
-      table: () => this.linker.table, current: running, updating: () => state.updating,
+      table: () => this.linker.table, identityOf: (slot) => this.linker.identityOf(slot), current: running, updating: () => state.updating,
       idle: (ms) => { if (!updater?.busy) reclaim.idle(ms, running()); },
     });
     mem.rt = instantiateRuntime(o.runtime, o.memory, this.linker.table, this.posix.wasiImports());
     this.posix.runtimeReady();
     this.stateAddress = mem.rt.__kitsune_state.value as number;
     const state = new StateWord(o.memory, this.stateAddress);
+    const runtimeSpBase = mem.rt.__stack_pointer.value as number;
     const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0);
     const migration = new Migration(mem, this.linker);
     this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
       post: o.host.post, nextUpdate: o.host.nextUpdate, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
-    }, (v) => this.hostFunctions(v), mem.rt.__stack_pointer.value as number);
+    }, (v) => this.hostFunctions(v), () => {
+      if (this.posix.signals.inHandler) return 'inside a signal handler';
+      if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
+      return undefined;
+    });
     this.cApi = new CApi({ mem, state, updater, migration, signalUpdate: o.host.signalUpdate });
     this.argv = this.writeArgv(o.args);
   }
@@ -81,12 +86,12 @@ export class Program {
 
   /** The host's calls a version imports: kitsune.h's, then the POSIX surface wasi-libc lacks. */
   private hostFunctions(v: Version): HostFunctions {
-    return { ...this.cApi.functions(v), ...this.posix.functions(v) };
+    return { ...this.cApi.functions(v), ...this.posix.functions() };
   }
 
   /** Runs the first version, and whatever versions updates bring, until the program ends; its exit code. */
   async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo): Promise<number> {
-    let v = this.updater.current = this.linker.load(module, meta, dylink, (x) => this.hostFunctions(x));
+    let v = this.updater.current = this.linker.load(module, meta, dylink, (x) => this.hostFunctions(x), false);
     this.o.host.post({ type: 'started', version: meta.buildId, program: meta.program });
     for (;;) {
       let outcome: { threw: unknown } | { returned: number };

@@ -11,7 +11,7 @@ import type { ProgramMemory } from './memory.js';
 import type { Version } from './version.js';
 
 /** An old version's static data, freed once nothing points into it. */
-interface Retired { lo: number; hi: number; version: number; lastScan: number; reported: boolean }
+interface Retired { lo: number; hi: number; version: number; lastScan: number; reported: boolean; variable?: string }
 
 /** Retired blocks kept before a program that never waits is scanned at commit anyway. */
 const MAX_PENDING = 8;
@@ -24,8 +24,11 @@ export class Reclaim {
 
   constructor(private readonly mem: ProgramMemory, private readonly post: (e: KitsuneEvent) => void, private readonly runtimeStackLow: () => number) {}
 
-  /** At commit: `old` is dead; `movedObjects` old heap blocks wait to be freed. */
-  retire(old: Version, running: Version, movedObjects: number): void {
+  /**
+   * At commit: `old` is dead; `movedObjects` old heap blocks wait to be
+   * freed, and so do the cells of the variables the new version did not keep.
+   */
+  retire(old: Version, running: Version, movedObjects: number, deadCells: { addr: number; size: number; key: string }[]): void {
     const rt = this.mem.rt;
     this.garbage = movedObjects > 0;
     this.garbageOf = old.number;
@@ -33,6 +36,7 @@ export class Reclaim {
     this.mem.u8.fill(0, old.stackBase, old.stackBase + old.stackSize);
     rt.free(old.stackBase);
     this.pending.push({ lo: old.dataBase, hi: old.dataBase + old.dataSize, version: old.number, lastScan: 0, reported: false });
+    for (const c of deadCells) this.pending.push({ lo: c.addr, hi: c.addr + Math.max(c.size, 1), version: old.number, lastScan: 0, reported: false, variable: c.key });
     // A program that never waits never gives idle() its chance: bound what piles up.
     if (this.pending.length > MAX_PENDING) this.scan(this.pending.slice(0, -MAX_PENDING), running);
   }
@@ -50,43 +54,61 @@ export class Reclaim {
     this.scan(this.pending.filter((r) => t - r.lastScan >= 1000), running);
   }
 
+  /**
+   * Frees the blocks nothing points into. A block is kept when a word of live
+   * memory points into it, or a word of a kept block does (a fixpoint): the
+   * blocks waiting here are not live memory themselves.
+   */
   private scan(blocks: Retired[], running: Version): void {
-    for (const r of blocks) {
-      const t = now();
+    if (!blocks.length) return;
+    const rt = this.mem.rt;
+    const t = now();
+    const all = [...this.pending].sort((a, b) => a.lo - b.lo);
+    const n = all.length;
+    const buf = rt.malloc(16 * n + 16);
+    if (!buf) return;
+    const ranges = buf, hits = buf + 8 * n, first = buf + 12 * n;
+    const dv = () => this.mem.dv;
+    all.forEach((r, i) => { dv().setUint32(ranges + 8 * i, r.lo, true); dv().setUint32(ranges + 8 * i + 4, r.hi, true); });
+    const count = (from: number, to: number) => { if (to > from) rt.__kitsune_scan_ranges(from, to, ranges, n, hits, first); };
+    this.mem.u8.fill(0, hits, hits + 8 * n);
+    // Live memory: everything up to the heap's top but the waiting blocks, the dead parts of the stacks, and this scan's own buffer.
+    const skip = [
+      ...all.map((r) => [r.lo, r.hi]),
+      [this.runtimeStackLow(), rt.__stack_pointer.value as number],
+      [running.stackBase, running.sp.value as number],
+      [buf, buf + 16 * n + 16],
+    ].sort((a, b) => a[0] - b[0]);
+    let at = 0;
+    for (const [from, to] of [...skip, [rt.__kitsune_heap_top(), rt.__kitsune_heap_top()]]) { count(at, from); at = Math.max(at, to); }
+    // Blocks kept alive by kept blocks.
+    const kept = new Set<number>();
+    for (let grew = true; grew;) {
+      grew = false;
+      for (let i = 0; i < n; i++) {
+        if (kept.has(i) || !dv().getUint32(hits + 4 * i, true)) continue;
+        kept.add(i);
+        grew = true;
+        count(all[i].lo, all[i].hi);
+      }
+    }
+    const millis = now() - t;
+    for (const [i, r] of all.entries()) {
+      if (!blocks.includes(r)) continue;
       r.lastScan = t;
-      const { refs, first } = this.referencesInto(r.lo, r.hi, running);
-      const millis = now() - t;
-      if (!refs) {
-        this.mem.rt.free(r.lo);
+      const what = r.variable ? 'variable' : 'static-data';
+      const extra = r.variable ? { variable: r.variable } : {};
+      if (!kept.has(i)) {
+        rt.free(r.lo);
         this.pending.splice(this.pending.indexOf(r), 1);
-        this.post({ type: 'reclaim', what: 'static-data', version: r.version, bytes: r.hi - r.lo, freed: true, millis });
+        this.post({ type: 'reclaim', what, version: r.version, bytes: r.hi - r.lo, freed: true, millis, ...extra });
       } else if (!r.reported) {
         r.reported = true;
-        this.post({ type: 'reclaim', what: 'static-data', version: r.version, bytes: r.hi - r.lo, freed: false, millis, reason: `${refs} word(s) of live memory still point into version ${r.version}'s static data (the first at 0x${first.toString(16)}), e.g. a string literal or static buffer it owned; kept so no pointer dangles` });
+        const refs = dv().getUint32(hits + 4 * i, true), at0 = dv().getUint32(first + 4 * i, true);
+        const whose = r.variable ? `the old cell of \`${r.variable}\` (version ${r.version})` : `version ${r.version}'s static data`;
+        this.post({ type: 'reclaim', what, version: r.version, bytes: r.hi - r.lo, freed: false, millis, ...extra, reason: `${refs} word(s) of live memory still point into ${whose} (the first at 0x${at0.toString(16)}), e.g. a string literal or a variable it owned; kept so no pointer dangles` });
       }
     }
-  }
-
-  /** Live words that point into [lo, hi): everything up to the heap's top but the dead parts of the stacks and the block itself. */
-  private referencesInto(lo: number, hi: number, running: Version): { refs: number; first: number } {
-    const rt = this.mem.rt;
-    const skip = [
-      [this.runtimeStackLow(), rt.__stack_pointer.value as number],
-      [lo, hi],
-      [running.stackBase, running.sp.value as number],
-    ].sort((a, b) => a[0] - b[0]);
-    const firstPtr = rt.malloc(4);
-    let refs = 0, first = 0, at = 0;
-    const top = rt.__kitsune_heap_top();
-    for (const [from, to] of [...skip, [top, top]]) {
-      if (from > at) {
-        const n = rt.__kitsune_scan_refs(at, from, lo, hi, firstPtr);
-        if (n && !refs) first = this.mem.dv.getUint32(firstPtr, true);
-        refs += n;
-      }
-      at = Math.max(at, to);
-    }
-    rt.free(firstPtr);
-    return { refs, first };
+    rt.free(buf);
   }
 }

@@ -8,9 +8,9 @@ export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   malloc(n: number): number; free(p: number): void; aligned_alloc(a: number, n: number): number;
   exit(code: number): void; fflush(f: number): number;
   __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
-  __kitsune_scan_refs(from: number, to: number, lo: number, hi: number, first: number): number; __kitsune_heap_top(): number;
+  __kitsune_scan_ranges(from: number, to: number, ranges: number, n: number, hits: number, first: number): void; __kitsune_heap_top(): number;
   __kitsune_heap_adopt(from: number, to: number): number;
-  __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
+  __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_old_cells(pairs: number, n: number): number; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
   __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
 };
 

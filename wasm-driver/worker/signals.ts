@@ -24,20 +24,18 @@ export interface SignalsContext {
   mem: ProgramMemory;
   shared: SharedState;
   table(): WebAssembly.Table;
+  /** The function identity behind a table slot, for messages. */
+  identityOf(slot: number): string | undefined;
   current(): Version;
   /** Signals are held while a new version runs before commit. */
   updating(): boolean;
 }
 
 interface Disposition {
-  /** The table index the program passed (0 = SIG_DFL). */
+  /** The table index the program passed (0 = SIG_DFL): a function identity's slot (worker/linker.ts). */
   index: number;
   flags: number;
   ignore: boolean;
-  /** The version that installed it, its function, and that function's name. */
-  version?: Version;
-  fn?: (...a: number[]) => unknown;
-  name?: string;
 }
 
 export class Signals implements SignalDelivery {
@@ -48,6 +46,9 @@ export class Signals implements SignalDelivery {
   lastRestart = true;
 
   constructor(private readonly c: SignalsContext) {}
+
+  /** True while a handler runs: an update point reached there cannot unwind (the host's frames are below it). */
+  get inHandler(): boolean { return this.delivering; }
 
   private publish(): void {
     let handled = 0, ignored = 0;
@@ -66,41 +67,30 @@ export class Signals implements SignalDelivery {
   }
 
   /** Installs a disposition; returns the previous table index. */
-  private install(v: Version, signo: number, index: number, flags: number): number | null {
+  private install(signo: number, index: number, flags: number): number | null {
     if (signo < 1 || signo > 31 || signo === SIG.KILL || signo === SIG.STOP) return null;
     const old = this.disp.get(signo)?.index ?? 0;
     if (index === 0) this.disp.delete(signo);
     else if (this.isIgnoreFn(index)) this.disp.set(signo, { index, flags, ignore: true });
     else {
-      const fn = this.c.table().get(index) as Disposition['fn'];
-      if (!fn) return null;
-      this.disp.set(signo, { index, flags, ignore: false, version: v, fn, name: this.nameOf(v, index, fn) });
+      if (!this.c.table().get(index)) return null;
+      this.disp.set(signo, { index, flags, ignore: false });
     }
     this.publish();
     return old;
   }
 
-  private nameOf(v: Version, index: number, fn: unknown): string | undefined {
-    const names = v.meta.tableFunctions ?? [];
-    if (index >= v.tableBase && index < v.tableBase + v.tableSize && names[index - v.tableBase]) return names[index - v.tableBase];
-    for (const [k, f] of Object.entries(v.exports)) if (f === fn) return k;
-    return undefined;
-  }
-
-  /** The handler's function in the version running now. */
+  /**
+   * The handler's function now: its slot belongs to the function's identity
+   * and calls the running version's function of that identity, whichever
+   * version installed it.
+   */
   private resolve(signo: number, d: Disposition): (...a: number[]) => unknown {
-    const cur = this.c.current();
-    if (d.version === cur) return d.fn!;
-    const name = d.name;
-    let fn: unknown = name ? cur.exports[name] : undefined;
-    const names = cur.meta.tableFunctions ?? [];
-    if (typeof fn !== 'function' && name && names.includes(name)) fn = this.c.table().get(cur.tableBase + names.indexOf(name));
+    const fn = this.c.table().get(d.index) as ((...a: number[]) => unknown) | null;
     if (typeof fn !== 'function') {
-      throw new KitsuneError('E_RUNTIME', `signal ${signo}: its handler ${name ?? `(table slot ${d.index})`} was installed by version ${d.version!.meta.buildId}, and version ${cur.meta.buildId} has no function of that name; install the handler again in the new version`);
+      throw new KitsuneError('E_RUNTIME', `signal ${signo}: its handler ${this.c.identityOf(d.index) ?? `(table slot ${d.index})`} was installed by an earlier version, and version ${this.c.current().meta.buildId} has no function of that name; install the handler again in the new version`);
     }
-    d.version = cur;
-    d.fn = fn as Disposition['fn'];
-    return d.fn!;
+    return fn;
   }
 
   /** Runs the handlers of pending signals; true when one ran. */
@@ -150,16 +140,16 @@ export class Signals implements SignalDelivery {
     return 0;
   }
 
-  /** The signal calls, for version `v` (a handler it installs is its function). */
-  functions(v: Version): Record<string, HostFn> {
+  /** The signal calls. */
+  functions(): Record<string, HostFn> {
     const px = this.c.mem, shared = this.c.shared;
     const pid = () => (typeof px.rt.getpid === 'function' ? (px.rt.getpid as () => number)() : 1);
     return {
       signal: (signo, handler) => {
-        const old = this.install(v, signo, handler, SA_RESTART);
+        const old = this.install(signo, handler, SA_RESTART);
         return old === null ? (px.fail(E.INVAL), -1) : old;
       },
-      bsd_signal: (signo, handler) => { const old = this.install(v, signo, handler, SA_RESTART); return old === null ? (px.fail(E.INVAL), -1) : old; },
+      bsd_signal: (signo, handler) => { const old = this.install(signo, handler, SA_RESTART); return old === null ? (px.fail(E.INVAL), -1) : old; },
       sigaction: (signo, act, oldact) => {
         if (signo < 1 || signo > 31) return px.fail(E.INVAL);
         const cur = this.disp.get(signo);
@@ -169,7 +159,7 @@ export class Signals implements SignalDelivery {
           px.dv.setInt32(oldact + 8, cur?.flags ?? 0, true);
         }
         if (act) {
-          if (this.install(v, signo, px.dv.getUint32(act, true), px.dv.getInt32(act + 8, true)) === null) return px.fail(E.INVAL);
+          if (this.install(signo, px.dv.getUint32(act, true), px.dv.getInt32(act + 8, true)) === null) return px.fail(E.INVAL);
         }
         return 0;
       },

@@ -79,8 +79,12 @@ export class Updater {
     private readonly reclaim: Reclaim,
     private readonly host: UpdaterHost,
     private readonly hostFunctions: (v: Version) => HostFunctions,
-    /** The runtime's stack pointer when no libc call is under way: an update point below one cannot unwind. */
-    private readonly runtimeSpBase: number,
+    /**
+     * Why the stack cannot be unwound here, if it cannot: host or libc frames
+     * below the update point (a qsort comparator, a signal handler), which
+     * Asyncify did not instrument.
+     */
+    private readonly cannotUnwind: () => string | undefined,
   ) {}
 
   /** The update `v` runs in as its new version, before commit. */
@@ -109,8 +113,9 @@ export class Updater {
     if (v !== this.current || !this.state.requested) return;
     const id = this.host.pendingId();
     const name = point();
-    if (this.linker.callbackDepth > 0 || this.mem.rt.__stack_pointer.value !== this.runtimeSpBase) {
-      this.host.post({ type: 'update-deferred', id, point: name, reason: 'reached inside a library callback (qsort, bsearch...), which cannot be unwound; waiting for the next update point' });
+    const notHere = this.cannotUnwind();
+    if (notHere) {
+      this.host.post({ type: 'update-deferred', id, point: name, reason: `reached ${notHere}, which cannot be unwound; waiting for the next update point` });
       return;
     }
     // The host may have withdrawn the request meanwhile.
@@ -175,7 +180,7 @@ export class Updater {
     this.tx = linking;
     try {
       this.mem.rt.__kitsune_track_begin();
-      const next = this.linker.load(msg.module, msg.meta, msg.dylink, this.hostFunctions);
+      const next = this.linker.load(msg.module, msg.meta, msg.dylink, this.hostFunctions, true);
       const running: Running = { ...linking, stage: 'init', next, migrated: [], loadMillis: now() - linking.linkStart, migrateMillis: 0 };
       this.tx = tx1 = running;
       this.migration.begin(running);
@@ -215,8 +220,8 @@ export class Updater {
     rt.__kitsune_track_commit();
     const movedObjects = rt.__kitsune_xf_commit();
     const { old, next } = tx;
-    this.reclaim.retire(old, next, movedObjects);
-    this.linker.retire(old, next);
+    const deadCells = this.linker.adopt(next);
+    this.reclaim.retire(old, next, movedObjects, deadCells);
     this.state.end();
     this.current = next;
     this.tx = undefined;

@@ -25,7 +25,14 @@ export interface Version {
   tableSize: number;
   /** Locals noted through MIGRATE_LOCAL, by key. */
   locals: Map<string, { addr: number; size: number }>;
-  /** Function names of its table slots, both ways: function pointers move by name. */
-  slotName: Map<number, string>;
+  /**
+   * Where each of its variables lives, by key: in its own data block, or,
+   * for a variable whose type did not change, where the version before kept
+   * it (linker.ts: the variable keeps its storage and its address).
+   */
+  homes: Map<string, Home>;
+  /** The table slot of each function identity it defines (one slot per identity for the process's life). */
   slotOf: Map<string, number>;
 }
+
+export interface Home { key: string; addr: number; size: number; signature: string; shared: boolean }
