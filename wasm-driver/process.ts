@@ -7,7 +7,7 @@ import { readMeta, verifyBuildId, type KitsuneMeta } from './metadata.js';
 import { checkCompatible } from './compat.js';
 import { importLimits, customSection } from './wasm-sections.js';
 import { SharedState, REQUESTED, Ctl } from './shared-state.js';
-import { spawnWorker, readFile, loadRuntime, isNode, type WorkerHandle } from './platform.js';
+import { spawnWorker, readRegularFile, loadRuntime, isNode, type WorkerHandle } from './platform.js';
 import { now } from './wasi.js';
 import { HostServices } from './host-services.js';
 import { SIGNAMES } from './signals.js';
@@ -47,7 +47,7 @@ export interface StartOptions {
 export interface UpdateOptions {
   /** Snapshot the whole memory before the update and restore it on rollback. */
   snapshot?: boolean;
-  /** Give up when no update point is reached within this many ms (default: wait). */
+  /** The update's deadline: reading the next version and reaching an update point must happen within this many ms (default: wait). */
   timeoutMs?: number;
 }
 
@@ -185,8 +185,11 @@ export class KitsuneProcess {
       const id = this.nextId++;
       const from = this.meta.buildId;
       const name = typeof next === 'string' ? next : 'the new version';
+      // One deadline for the whole update, reading the next version included.
+      const deadline = options.timeoutMs === undefined ? undefined : now() + options.timeoutMs;
+      const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - now()));
       const refuse = (stage: UpdateStage, e: unknown): UpdateResult => {
-        const r: UpdateResult = { id, outcome: 'refused', from, stage, reason: messageOf(e), timings: {} };
+        const r: UpdateResult = { id, outcome: 'refused', from, stage, reason: messageOf(e), timings: {}, ...(e instanceof KitsuneError ? { code: e.code } : {}) };
         this.emit({ type: 'update', result: r });
         return r;
       };
@@ -194,7 +197,7 @@ export class KitsuneProcess {
       let stage: UpdateStage = 'read';
       let module: WebAssembly.Module, meta: KitsuneMeta;
       try {
-        const bytes = typeof next === 'string' ? await readVersion(next) : next;
+        const bytes = typeof next === 'string' ? await readVersion(next, left()) : next;
         stage = 'validate';
         meta = readMeta(bytes, name);
         requireSideModule(bytes, name);
@@ -215,7 +218,7 @@ export class KitsuneProcess {
       // Like a signal: interrupts sleeps and polls so the program reaches an update point.
       this.shared.bump(Ctl.SignalSeq);
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = options.timeoutMs === undefined ? undefined : new Promise<UpdateResult>((resolve) => {
+      const timeout = deadline === undefined ? undefined : new Promise<UpdateResult>((resolve) => {
         timer = setTimeout(() => {
           // Withdraw the request unless the program has already claimed it.
           const s = Atomics.load(i32, this.stateIndex);
@@ -223,7 +226,7 @@ export class KitsuneProcess {
             this.pending.delete(id);
             resolve(refuse('wait', new KitsuneError('E_UPDATE_BUSY', `the program reached no update point within ${options.timeoutMs} ms; it keeps running the old version`)));
           }
-        }, options.timeoutMs);
+        }, left());
       });
       const exit = this.exited.then(() => 'exited' as const);
       const first = await Promise.race([result, exit, ...(timeout ? [timeout] : [])]);
@@ -299,14 +302,11 @@ export class KitsuneProcess {
   }
 }
 
-async function readVersion(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if (e instanceof KitsuneError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new KitsuneError('E_READ', code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${messageOf(e)})`);
-  }
+/** A version's module is read from a regular file of at most this size. */
+const MAX_VERSION_BYTES = 256 * 1024 * 1024;
+
+function readVersion(path: string, timeoutMs?: number): Promise<Uint8Array> {
+  return readRegularFile(path, MAX_VERSION_BYTES, timeoutMs);
 }
 
 async function compileVersion(bytes: Uint8Array, name: string): Promise<WebAssembly.Module> {

@@ -1,6 +1,7 @@
 // Messages between the host thread (process.ts) and the program's worker
 // (worker.ts), and the update result both sides speak of.
 import type { KitsuneMeta } from './metadata.js';
+import type { ErrorCode } from './errors.js';
 
 export type UpdateStage = 'read' | 'validate' | 'compile' | 'wait' | 'unwind' | 'link' | 'init' | 'migrate' | 'main' | 'commit';
 
@@ -28,6 +29,8 @@ export interface UpdateResult {
   /** Where it failed, when it did. */
   stage?: UpdateStage;
   reason?: string;
+  /** The error's code when the update was refused (E_READ, E_EXITED, E_UPDATE_BUSY, ...). */
+  code?: ErrorCode;
   timings: Partial<UpdateTimings>;
   migrated?: string[];
   /** Blocks the failed new version had allocated, freed by the rollback. */

@@ -26,7 +26,7 @@ const SERVICES: Record<string, number> = { http: 80, https: 443, ftp: 21, ssh: 2
 
 export interface SockAddr { family: 4 | 6; host: string; port: number }
 
-function formatV6(b: Uint8Array): string {
+export function formatV6(b: Uint8Array): string {
   const words = Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
   if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   // Longest run of zeros becomes "::".
