@@ -19,6 +19,7 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 const REQUEST_IDLE_MS = 10_000;
 const MAX_REPLY_BYTES = 1024 * 1024;
 const MAX_CONNECTIONS = 16;
+const LINGER_MS = 1000;
 /** setTimeout's limit: a longer timeout would fire at once. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -212,7 +213,13 @@ function serveConnection(sock: net.Socket, handle: UpdateHandler): void {
   const reply = (r: UpdateResult | ErrorReply) => {
     answered = true;
     sock.setTimeout(0);
-    if (!sock.destroyed) sock.end(JSON.stringify(r) + '\n', () => sock.destroy());
+    if (sock.destroyed) return;
+    // Half-close with the reply, then read and drop whatever the peer still sends for a moment, so that it
+    // can read the reply before the connection goes (a reset would lose it).
+    sock.end(JSON.stringify(r) + '\n');
+    const linger = setTimeout(() => sock.destroy(), LINGER_MS);
+    linger.unref();
+    sock.once('close', () => clearTimeout(linger));
   };
   const refuse = (e: unknown) => reply({ error: e instanceof KitsuneError ? e.code : 'E_REQUEST', message: messageOf(e) });
   sock.setTimeout(REQUEST_IDLE_MS, () => { if (!answered) refuse(new KitsuneError('E_REQUEST', `no request line within ${REQUEST_IDLE_MS / 1000} s`)); });
@@ -244,7 +251,10 @@ function serveConnection(sock: net.Socket, handle: UpdateHandler): void {
 export function requestUpdate(controlPath: string, req: UpdateRequest): Promise<UpdateResult> {
   const none = () => new KitsuneError('E_NO_PROCESS', `no kitsune runner listens at ${controlPath}; start one with \`kitsune run --control ${controlPath} APP.wasm\` or give its pid`);
   let st: fs.Stats;
-  try { st = fs.lstatSync(controlPath); } catch { return Promise.reject(none()); }
+  try { st = fs.lstatSync(controlPath); } catch (e) {
+    return Promise.reject((e as NodeJS.ErrnoException).code === 'EACCES'
+      ? new KitsuneError('E_NO_PROCESS', `${controlPath}: permission denied (it is in another user's private directory)`) : none());
+  }
   if (!st.isSocket()) return Promise.reject(new KitsuneError('E_NO_PROCESS', `${controlPath} is ${kindOf(st)}, not a runner's control socket`));
   const me = uid();
   // A socket someone else made could be an impostor collecting requests: talk only to our own runners.
