@@ -74,14 +74,15 @@ export function startRunner(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?
   return { child, pid: child.pid!, out: () => text, until, exited };
 }
 
-/** `kitsune ARGS` to its end. */
-export function kitsune(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number }): Promise<{ code: number | null; out: string }> {
+/** `kitsune ARGS` to its end; killed after `timeoutMs` (default 60 s), and then its code is null and its output says so. */
+export function kitsune(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number; timeoutMs?: number }): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [cli, ...args], { env: opts.env, cwd: opts.cwd, uid: opts.uid, gid: opts.gid });
     let out = '';
+    const timer = setTimeout(() => { out += `\n(test: kitsune ${args.join(' ')} hung; killed after ${opts.timeoutMs ?? 60000} ms)`; p.kill('SIGKILL'); }, opts.timeoutMs ?? 60000);
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
-    p.on('exit', (code) => resolve({ code, out }));
+    p.on('exit', (code) => { clearTimeout(timer); resolve({ code, out }); });
   });
 }
 
