@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { UpdateResult } from '../wasm-driver/index.js';
-import { KitsuneError, messageOf, type ErrorCode } from '../wasm-driver/errors.js';
+import { KitsuneError, messageOf, type ErrorCode } from '../format/errors.js';
 
 /** Bytes of one request line: beyond it, an error and the connection is closed, nothing more is kept. */
 export const MAX_REQUEST_BYTES = 64 * 1024;

@@ -4,9 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
 import { ControlServer, resolveTarget, requestUpdate, MAX_TIMEOUT_MS } from './control.js';
-import { parseArgs, type Spec } from './args.js';
+import { parseArgs } from './args.js';
+import { BUILD_SPEC } from './build-spec.js';
 import { formatResult } from './format.js';
 import { takeGrants } from './grants.js';
+import { readFileOrFail } from '../format/read-file.js';
 
 const USAGE = `kitsune: dynamic software updating for C on WebAssembly
 
@@ -33,12 +35,6 @@ async function main(argv: string[]): Promise<number> {
       throw new KitsuneError('E_USAGE', `unknown command "${cmd}"; expected one of build, run, update, dev, inspect, demo\n\n${USAGE}`);
   }
 }
-
-export const BUILD_SPEC: Spec = {
-  values: { o: 'out', from: 'from', xf: 'xf', I: 'include', D: 'define', name: 'name', O: 'opt' },
-  multi: ['include', 'define'],
-  flags: {},
-};
 
 export async function cmdBuild(args: string[]): Promise<number> {
   const a = parseArgs(args, BUILD_SPEC, 'build');
@@ -115,7 +111,7 @@ async function cmdUpdate(args: string[]): Promise<number> {
   if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', `kitsune update: expected TARGET NEXT.wasm, found ${a.positional.length} argument(s)\n\n${USAGE}`);
   const [target, next] = a.positional;
   const nextPath = path.resolve(next);
-  if (!fs.existsSync(nextPath)) throw new KitsuneError('E_READ', `kitsune update: ${next}: no such file`);
+  readFileOrFail(nextPath); // a clear error here, before the runner is asked
   const r: UpdateResult = await requestUpdate(resolveTarget(target), {
     next: nextPath, snapshot: !!a.flags.snapshot, timeoutMs: a.values.timeout !== undefined ? timeoutOf(a.values.timeout as string) : undefined,
   });
@@ -175,12 +171,6 @@ function timeoutOf(text: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMEOUT_MS) throw new KitsuneError('E_USAGE', `kitsune update: --timeout ${text}: expected a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
   return n;
-}
-
-export function readFileOrFail(p: string): Uint8Array {
-  try { return fs.readFileSync(p); } catch (e) {
-    throw new KitsuneError('E_READ', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${p}: no such file` : `${p}: ${(e as Error).message}`);
-  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,6 @@
 // Binaryen's Asyncify pass, applied only to the update path: the functions
 // that can reach an update point's slow call, and no others.
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 export const UPDATE_IMPORT = 'env.__kitsune_update_point';
 

@@ -3,10 +3,10 @@
 import { runClang, putFile, getFile, type Tree, type Progress } from './clang.js';
 import { asyncify } from './asyncify.js';
 import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
-import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
-import { checkCompatible } from '../wasm-driver/compat.js';
-import { rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
+import { KitsuneError } from '../format/errors.js';
+import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../format/metadata.js';
+import { checkCompatible } from '../format/compat.js';
+import { rewriteCustomSections } from '../format/wasm-sections.js';
 import { runtimeHeader, posixHeaders } from './kitsune-header.js';
 import { planMigration, XF_FILE, type MigrationPlan } from './xf-gen.js';
 import { parseXf, type XfSpec } from './xf-parser.js';

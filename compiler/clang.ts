@@ -1,7 +1,7 @@
 // Runs clang and wasm-ld from @yowasp/clang (clang compiled to Wasm, from npm)
 // over an in-memory file tree. The first call loads about 100 MB of Wasm and
 // takes seconds, so progress is reported and one process keeps it warm.
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 export type Tree = { [name: string]: Tree | string | Uint8Array };
 export type Progress = (message: string) => void;

@@ -17,9 +17,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { KitsuneProcess } from 'kitsune-wasm';
 import { build } from 'kitsune-wasm/compiler';
 import { parseXf } from '../compiler/xf-parser.js';
-import { Sandbox, canonicalHost } from '../wasm-driver/sandbox.js';
+import { Sandbox } from '../wasm-driver/host/sandbox.js';
+import { canonicalHost } from '../wasm-driver/common/ip-address.js';
 import { formatResult } from '../cli/format.js';
-import { buildCached, baseVersions, Tally, ROOT, log, sleep, type Rng, type Category } from './common.js';
+import { buildCached, baseVersions, Tally, ROOT, COUNTER, log, sleep, type Rng, type Category } from './common.js';
 
 const CLI = path.join(ROOT, 'dist/cli/kitsune.js');
 const STACK = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -411,19 +412,25 @@ async function specialFiles(c: Ctx): Promise<Attempt[]> {
   try {
     if (!(await r.until(/v1 n=2 /))) return [attempt('runner start', r.out().slice(-300))];
     const before = rssKiB(r.pid);
+    const sock = defaultSocket(c, r.pid);
     const cases: [string, RegExp][] = [
-      [fifo, /expected a regular file, found a FIFO/], ['/dev/zero', /found a device/], ['/dev/urandom', /found a device/], ['/dev/null', /found a device/],
-      ['/dev/tty', /found a device|no such|cannot read|permission denied|ENXIO/i], [c.work, /found a directory/], [sockPath, /found a socket/], [big, /larger than the 256 MiB a version may have/],
-      ['/proc/self/mem', /cannot read|permission denied|not a valid|expected a kitsune|E_|refused/i],
+      [fifo, /expected a regular file, found a FIFO/], ['/dev/zero', /found a character device/], ['/dev/urandom', /found a character device/], ['/dev/null', /found a character device/],
+      ['/dev/tty', /found a character device|no such|cannot read|permission denied/i], [c.work, /expected a file, found a directory/], [sockPath, /found a socket/],
+      [big, /expected at most 256 MiB, found a larger file/], ['/proc/self/mem', /cannot read|permission denied|not a valid|expected|grew/i],
     ];
+    const ask = (next: string) => send(sock, JSON.stringify({ next, timeoutMs: 5000 }) + '\n').then((x) => { try { return JSON.parse(x); } catch { return { raw: x }; } });
     for (const [p, re] of cases) {
       const t = Date.now();
-      // Each with one behind it: the queue must not stall.
-      const [bad, after] = await Promise.all([cli(['update', String(r.pid), p], c, undefined, 15000), cli(['update', '--timeout', '5000', String(r.pid), c.v1], c, undefined, 15000)]);
+      // Each with one behind it, in the runner's queue: the queue must not stall.
+      const [bad, after] = await Promise.all([ask(p), ask(c.v1)]);
       const took = Date.now() - t;
-      const badOk = bad.hung ? 'hung' : bad.code !== 1 ? `exit ${bad.code}: ${bad.out}` : !re.test(bad.out) ? `said ${JSON.stringify(bad.out.slice(0, 200))}` : null;
-      out.push(attempt(`update naming ${p}`, badOk ?? (took > 10000 ? `took ${took} ms` : null)));
-      out.push(attempt(`the update queued behind ${p} is answered`, after.hung ? 'hung' : /update (committed|refused|rolled back)/.test(after.out) ? null : after.out + after.err));
+      const badOk = bad.outcome !== 'refused' || bad.stage !== 'read' ? `answered ${JSON.stringify(bad).slice(0, 200)}` : !re.test(bad.reason) ? `said ${JSON.stringify(bad.reason)}` : null;
+      out.push(attempt(`a request naming ${p}`, badOk ?? (took > 10000 ? `took ${took} ms` : null)));
+      out.push(attempt(`the update queued behind ${p} is answered`, after.outcome ? null : JSON.stringify(after).slice(0, 200)));
+      if (p === fifo || p === '/dev/zero') {
+        const u = await cli(['update', String(r.pid), p], c, undefined, 15000);
+        out.push(attempt(`kitsune update naming ${p}`, cleanFailure(u, re)));
+      }
     }
     const grown = rssKiB(r.pid) - before;
     out.push(attempt('the runner did not grow reading them', grown < 64 * 1024 ? null : `grew by ${grown} KiB`));
@@ -656,7 +663,7 @@ async function smallRefusals(c: Ctx): Promise<Attempt[]> {
   }
   // And through the compiler, as `kitsune build --xf` meets it.
   try {
-    await build({ sources: [{ path: 'counter.c', text: fs.readFileSync(path.join(ROOT, 'stress/programs/counter.c'), 'utf8') }], name: 'prog', defines: ['VERSION=2'], from: v1, xf: { path: 'deep.xf', text: `typed -> typed: { $out = $in; ${'{'.repeat(5000)}${'}'.repeat(5000)} }\n` } });
+    await build({ sources: [{ path: 'counter.c', text: COUNTER }], name: 'prog', defines: ['STRESS', 'VERSION=2'], from: v1, xf: { path: 'deep.xf', text: `typed -> typed: { $out = $in; ${'{'.repeat(5000)}${'}'.repeat(5000)} }\n` } });
     out.push(attempt('5000 nested braces through build()', 'built'));
   } catch (e) {
     const err = e as Error & { code?: string };

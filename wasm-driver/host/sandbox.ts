@@ -4,7 +4,7 @@
 // EACCES and never reaches the host's OS; the refusal is reported once, with
 // the grant that would allow it.
 
-import { parseV4, parseV6, formatV6 } from './socket-calls.js';
+import { parseV4, parseV6, canonicalHost } from '../common/ip-address.js';
 
 export interface Grants {
   /** Host directories the program may read and write under (--dir). */
@@ -16,19 +16,6 @@ export interface Grants {
 export interface Refusal { grant: '--net' | '--dir'; what: string; message: string }
 
 interface NetRule { host: string | null; port: number | null }
-
-/**
- * The one spelling of an address, so that rules and calls compare equal:
- * IPv6 in RFC 5952 form (`0:0:0:0:0:0:0:1` and `::0:1` are `::1`), an
- * IPv4-mapped IPv6 address as its IPv4 address, a name in lower case.
- */
-export function canonicalHost(host: string): string {
-  if (parseV4(host)) return host.split('.').map(Number).join('.');
-  const b = parseV6(host);
-  if (!b) return host.toLowerCase();
-  const mapped = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-  return mapped ? `${b[12]}.${b[13]}.${b[14]}.${b[15]}` : formatV6(b);
-}
 
 const NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
 

@@ -1,7 +1,8 @@
 // Messages between the host thread (process.ts) and the program's worker
 // (worker.ts), and the update result both sides speak of.
-import type { KitsuneMeta } from './metadata.js';
-import type { ErrorCode } from './errors.js';
+import type { KitsuneMeta } from '../../format/metadata.js';
+import type { DylinkInfo } from '../../format/wasm-sections.js';
+import type { ErrorCode } from '../../format/errors.js';
 
 export type UpdateStage = 'read' | 'validate' | 'compile' | 'wait' | 'unwind' | 'link' | 'init' | 'migrate' | 'main' | 'commit';
 
@@ -69,12 +70,14 @@ export interface StartMessage {
   tableMin: number;
   version: WebAssembly.Module;
   meta: KitsuneMeta;
+  /** The version's dylink.0, parsed once on the host. */
+  dylink: DylinkInfo;
   args: string[];
   env: Record<string, string>;
   stackSize: number;
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
   /** Directories granted with --dir (the worker serves files itself). */
-  dirs?: string[];
+  dirs: string[];
 }
 
 export interface UpdateMessage {
@@ -82,6 +85,7 @@ export interface UpdateMessage {
   id: number;
   module: WebAssembly.Module;
   meta: KitsuneMeta;
+  dylink: DylinkInfo;
   snapshot: boolean;
   requestedAt: number;
 }
@@ -94,3 +98,9 @@ export type FromWorker =
   | { type: 'event'; event: KitsuneEvent }
   | { type: 'signal-update'; path: string | null }
   | { type: 'done'; code: number; error?: string };
+
+/** One end of the channel between the host thread and the worker (a Node MessagePort or a Worker). */
+export interface Port {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onMessage(handler: (message: any) => void): void;
+}

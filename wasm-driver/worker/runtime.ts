@@ -1,0 +1,25 @@
+// The persistent runtime (runtime/runtime.wasm: wasi-libc, the allocator,
+// runtime/kitsune_rt.c and kitsune_xf.c), instantiated once per process into
+// the program's memory and table. Every version imports libc from it.
+
+/** What the worker calls in the runtime by name. */
+export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
+  __stack_pointer: WebAssembly.Global; __kitsune_state: WebAssembly.Global; errno: WebAssembly.Global;
+  malloc(n: number): number; free(p: number): void; aligned_alloc(a: number, n: number): number;
+  exit(code: number): void; fflush(f: number): number;
+  __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
+  __kitsune_scan_refs(from: number, to: number, lo: number, hi: number, first: number): number; __kitsune_heap_top(): number;
+  __kitsune_heap_adopt(from: number, to: number): number;
+  __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
+  __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
+};
+
+export function instantiateRuntime(module: WebAssembly.Module, memory: WebAssembly.Memory, table: WebAssembly.Table, wasi: WebAssembly.ModuleImports): RuntimeExports {
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, __indirect_function_table: table },
+    wasi_snapshot_preview1: wasi,
+  });
+  const rt = instance.exports as RuntimeExports;
+  (rt._initialize as (() => void) | undefined)?.();
+  return rt;
+}
