@@ -10,6 +10,7 @@ import { rewriteCustomSections } from '../format/wasm-sections.js';
 import { runtimeHeader, posixHeaders } from './kitsune-header.js';
 import { planMigration, XF_FILE, type MigrationPlan } from './xf-gen.js';
 import { parseXf, type XfSpec } from './xf-parser.js';
+import { promoteSymbols } from './promote-symbols.js';
 
 export interface SourceFile { path: string; text: string }
 
@@ -73,6 +74,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   putFile(tree, `${INCLUDE}/kitsune_xf.h`, await runtimeHeader('kitsune_xf.h'));
   for (const [p, text] of Object.entries(await posixHeaders())) putFile(tree, `${INCLUDE}/${p}`, text);
   const opt = options.optimize ?? 2;
+  // Each file goes through clang's front end to LLVM IR (at -O, with no LLVM
+  // passes yet), then promote-symbols.ts gives its variables and address-taken
+  // functions identities the loader can bind; one more clang call optimizes,
+  // generates code and links. See promote-symbols.ts for why.
   // -fno-zero-initialized-in-bss: with --shared-memory, wasm-ld moves .bss
   // after .data but the DWARF addresses of .bss variables keep the object
   // order (checked: a static's DWARF offset was 8 bytes off), and migration
@@ -80,25 +85,45 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // -fkeep-persistent-storage-variables: otherwise the optimizer may fold a
   // static into a constant or shrink it to a flag (a static that only ever
   // holds 0 or 40 became one byte), and the next version would read garbage.
-  // --export-all: function pointers move to the new version's function of
-  // the same name, which must therefore exist and be found by name.
-  const args = (extra: string[]) => [
-    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fno-zero-initialized-in-bss', '-fkeep-persistent-storage-variables',
+  const frontEnd = (src: string, out: string) => [
+    `-O${opt}`, '-Xclang', '-disable-llvm-passes', '-S', '-emit-llvm', '-g', '-fPIC', '-mno-extended-const',
+    '-fno-zero-initialized-in-bss', '-fkeep-persistent-storage-variables',
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
-    '-fdiagnostics-color=never',
+    '-fdiagnostics-color=never', src, '-o', out,
+  ];
+  // --export-all: function pointers move to the new version's function of
+  // the same name, which must therefore exist and be found by name.
+  const link = (irs: string[]) => [
+    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fdiagnostics-color=never',
     '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,--unresolved-symbols=import-dynamic',
     '-Wl,--shared-memory', '-Wl,--no-check-features', '-Wl,--export-all',
     ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),
-    '-o', '/out/version.wasm',
-    ...options.sources.map((s) => mount(s.path)), ...extra,
+    '-o', '/out/version.wasm', ...irs,
   ];
   const names = options.sources.map((s) => s.path).join(' ');
+  let diagnostics = '';
+  /** One file to promoted IR in the tree; its diagnostics are kept. */
+  const toIr = async (path: string, i: number, what: string): Promise<string> => {
+    const out = `/ir/${i}.ll`;
+    const r = await runClang(frontEnd(mount(path), out), tree, progress);
+    diagnostics += unmount(r.diagnostics);
+    const ll = getFile(r.files, out);
+    if (!r.ok || !ll) throw new BuildError(`could not compile ${what}:`, diagnostics);
+    putFile(tree, out, promoteSymbols(new TextDecoder().decode(ll), path).ll);
+    return out;
+  };
+  const linkIr = async (irs: string[], what: string): Promise<Uint8Array> => {
+    const r = await runClang(link(irs), tree, progress);
+    diagnostics += unmount(r.diagnostics);
+    const wasm = getFile(r.files, '/out/version.wasm');
+    if (!r.ok || !wasm) throw new BuildError(`could not link ${what}:`, diagnostics);
+    return wasm;
+  };
   progress(`compiling ${names}`);
-  let r = await runClang(args([]), tree, progress);
-  let diagnostics = unmount(r.diagnostics);
-  let linked = getFile(r.files, '/out/version.wasm');
-  if (!r.ok || !linked) throw new BuildError(`could not compile ${names}:`, diagnostics);
+  const irs: string[] = [];
+  for (const [i, src] of options.sources.entries()) irs.push(await toIr(src.path, i, src.path));
+  let linked = await linkIr(irs, names);
   const notes: string[] = [];
 
   let dwarf = readVersionDwarf(linked, names);
@@ -113,10 +138,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (plan.code) {
       progress(`compiling the generated migration (${plan.entries.length} variable(s))`);
       putFile(tree, `${ROOT}/${XF_FILE}`, plan.code);
-      r = await runClang(args([`${ROOT}/${XF_FILE}`]), tree, progress);
-      diagnostics = unmount(r.diagnostics);
-      linked = getFile(r.files, '/out/version.wasm');
-      if (!r.ok || !linked) throw new BuildError(`could not compile the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules'):`, diagnostics);
+      const what = `the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules')`;
+      const xfIr = await toIr(`${ROOT}/${XF_FILE}`, irs.length, what);
+      linked = await linkIr([...irs, xfIr], what);
       dwarf = readVersionDwarf(linked, names);
       variables = variablesOf(dwarf).filter((v) => !v.key.startsWith(`${XF_FILE}/`) && v.file !== XF_FILE);
     }

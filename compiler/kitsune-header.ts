@@ -1,13 +1,15 @@
 // The runtime's headers that every build mounts on its include path:
 // kitsune.h for programs, kitsune_xf.h for generated migration code. Read from
 // the package in Node, fetched beside the package's files in a browser.
+import { isNode } from '../format/platform.js';
+
 const headers = new Map<string, Promise<string>>();
 
 export function runtimeHeader(name: 'kitsune.h' | 'kitsune_xf.h'): Promise<string> {
   const url = new URL(`../../runtime/${name}`, import.meta.url);
   let h = headers.get(name);
   if (!h) {
-    h = typeof process !== 'undefined' && process.versions?.node
+    h = isNode
       ? import('node:fs/promises').then((fs) => fs.readFile(url, 'utf8'))
       : fetch(url).then((r) => r.text());
     headers.set(name, h);
@@ -23,7 +25,7 @@ export function runtimeHeader(name: 'kitsune.h' | 'kitsune_xf.h'): Promise<strin
 let posix: Promise<Record<string, string>> | undefined;
 export function posixHeaders(): Promise<Record<string, string>> {
   const dir = new URL('../../runtime/include/', import.meta.url);
-  posix ??= typeof process !== 'undefined' && process.versions?.node
+  posix ??= isNode
     ? (async () => {
       const fs = await import('node:fs/promises');
       const out: Record<string, string> = {};
