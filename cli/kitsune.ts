@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
-import { defaultControlPath, resolveTarget, serveControl, requestUpdate } from './control.js';
+import { ControlServer, resolveTarget, requestUpdate, MAX_TIMEOUT_MS } from './control.js';
 import { parseArgs } from './args.js';
 import { BUILD_SPEC } from './build-spec.js';
 import { formatResult } from './format.js';
@@ -58,6 +58,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const { grants, args: opts } = takeGrants(args.slice(0, idx), 'run');
   const a = parseArgs(opts, { values: { control: 'control', b: 'bench', 'stack-size': 'stackSize' }, flags: { snapshot: 'snapshot' } }, 'run');
   const app = args[idx];
+  const stackSize = a.values.stackSize ? stackSizeOf(a.values.stackSize as string) : undefined;
   const bench = a.values.bench ? fs.createWriteStream(a.values.bench as string, { flags: 'a' }) : undefined;
   let proc: KitsuneProcess | undefined;
   // A full-screen program in raw mode owns the terminal: the runner's own notes would garble it.
@@ -71,17 +72,36 @@ async function cmdRun(args: string[]): Promise<number> {
     else if (e.type === 'refused') note(`kitsune: sandbox: ${e.message}\n`);
     else if (e.type === 'notice') note(`kitsune: ${e.message}\n`);
   };
-  proc = await KitsuneProcess.start(app, {
-    args: args.slice(idx + 1), argv0: app, onEvent,
-    stackSize: a.values.stackSize ? stackSizeOf(a.values.stackSize as string) : undefined,
-    grants,
-    forwardSignals: true,
-  });
-  const controlPath = (a.values.control as string | undefined) ?? defaultControlPath();
-  const stop = serveControl(controlPath, proc);
-  if (process.env.KITSUNE_VERBOSE) process.stderr.write(`kitsune: running ${app}; update it with: kitsune update ${a.values.control ? controlPath : process.pid} NEXT.wasm\n`);
+  // The control socket first: a path that cannot be ours stops the runner before the program starts.
+  const control = await ControlServer.listen(a.values.control as string | undefined, async (req) =>
+    proc ? proc.update(req.next, { snapshot: req.snapshot, timeoutMs: req.timeoutMs }) : { error: 'E_REQUEST', message: 'the program is still starting; ask again' });
+  // A closed stdout (`kitsune run ... | head`) is the program's SIGPIPE, as on Linux: by default it ends, quietly.
+  let pipeClosed = false;
+  const onOutputError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') return;
+    pipeClosed = true;
+    proc?.signal('SIGPIPE');
+  };
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', () => {});
+  try {
+    proc = await KitsuneProcess.start(app, {
+      args: args.slice(idx + 1), argv0: app, onEvent,
+      stackSize, grants,
+      forwardSignals: true,
+    });
+  } catch (e) {
+    control.close();
+    throw e;
+  }
+  if (pipeClosed) proc.signal('SIGPIPE');
+  // However the runner ends (an internal error, process.exit), the terminal goes back to how it was.
+  const restore = () => { void proc?.kill(); };
+  process.on('exit', restore);
+  if (process.env.KITSUNE_VERBOSE) process.stderr.write(`kitsune: running ${app}; update it with: kitsune update ${a.values.control ? control.path : process.pid} NEXT.wasm\n`);
   const code = await proc.exited;
-  stop();
+  process.off('exit', restore);
+  control.close();
   bench?.end();
   return code;
 }
@@ -93,7 +113,7 @@ async function cmdUpdate(args: string[]): Promise<number> {
   const nextPath = path.resolve(next);
   readFileOrFail(nextPath); // a clear error here, before the runner is asked
   const r: UpdateResult = await requestUpdate(resolveTarget(target), {
-    next: nextPath, snapshot: !!a.flags.snapshot, timeoutMs: a.values.timeout ? Number(a.values.timeout) : undefined,
+    next: nextPath, snapshot: !!a.flags.snapshot, timeoutMs: a.values.timeout !== undefined ? timeoutOf(a.values.timeout as string) : undefined,
   });
   console.log(formatResult(r));
   return r.outcome === 'committed' ? 0 : 1;
@@ -136,9 +156,20 @@ async function cmdInspect(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Each version has its own stack and two live at once during an update, in a memory of at most 1 GiB by default. */
+const MAX_STACK_SIZE = 256 * 1024 * 1024;
+
 function stackSizeOf(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 65536 || n % 16) throw new KitsuneError('E_USAGE', `kitsune run: --stack-size ${text}: expected a whole number of bytes, a multiple of 16 and at least 65536`);
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 65536 || n > MAX_STACK_SIZE || n % 16) {
+    throw new KitsuneError('E_USAGE', `kitsune run: --stack-size ${text}: expected a whole number of bytes, a multiple of 16, from 65536 to ${MAX_STACK_SIZE} (256 MiB)`);
+  }
+  return n;
+}
+
+function timeoutOf(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMEOUT_MS) throw new KitsuneError('E_USAGE', `kitsune update: --timeout ${text}: expected a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
   return n;
 }
 

@@ -105,6 +105,9 @@ const KEY = /(?:[A-Za-z0-9_.#/]|-(?!>))+/y;
 const KEY_SHAPE = /^(?:([A-Za-z0-9_.-]+)\/)?(?:([A-Za-z_]\w*)#)?([A-Za-z_]\w*)$/;
 const KEY_FORMS = 'var, file.c/var, file.c/func#var or func#var, with a file name without directories';
 
+/** Nesting of `{` in a body or preamble, the braces around it included. */
+const MAX_BLOCK_DEPTH = 256;
+
 class Parser {
   pos = 0;
   private readonly locOf: (offset: number) => XfLoc;
@@ -222,7 +225,7 @@ class Parser {
     return m[0];
   }
 
-  /** A balanced `{ ... }` at pos, C literals and comments skipped; returns the text inside. */
+/** A balanced `{ ... }` at pos, C literals and comments skipped; returns the text inside. */
   private block(what: 'body' | 'preamble'): { text: string; loc: XfLoc } {
     const open = this.pos;
     let depth = 0;
@@ -231,8 +234,10 @@ class Parser {
       const next = skipC(this.text, i);
       if (next < 0) fail(this.locOf(i), `unterminated ${unterminated(this.text, i)}`);
       if (next !== i) { i = next; continue; }
-      if (c === '{') depth++;
-      else if (c === '}' && --depth === 0) {
+      if (c === '{') {
+        // clang runs out of stack on bodies nested a few thousand deep: stop here, with a place and a reason.
+        if (++depth > MAX_BLOCK_DEPTH) fail(this.locOf(i), `this "{" nests the ${what} ${depth} blocks deep; at most ${MAX_BLOCK_DEPTH} are allowed`);
+      } else if (c === '}' && --depth === 0) {
         this.pos = i + 1;
         return { text: this.text.slice(open + 1, i), loc: this.locOf(open + 1) };
       }

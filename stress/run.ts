@@ -3,7 +3,7 @@
 // Progress goes to stderr; the summary table to stdout and to
 // stress/out/summary.json. Exits 1 if any case failed.
 //
-//   npx tsx stress/run.ts [--quick] [--seed N] [--only faults,endurance,bad-inputs,fuzz,load]
+//   npx tsx stress/run.ts [--quick] [--seed N] [--only faults,endurance,bad-inputs,fuzz,load,attacks]
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { runFaults } from './faults.js';
 import { runEndurance } from './endurance.js';
 import { runBadInputs } from './bad-inputs.js';
 import { runLoad } from './load.js';
+import { runAttacks } from './attacks.js';
 
 // stdout is for the summary: the toolchain's download progress ("yowasp-llvm: fetched ...") goes to stderr.
 const writeOut = process.stdout.write.bind(process.stdout);
@@ -27,7 +28,7 @@ const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? ar
 const seed = Number(opt('--seed') ?? 20261125);
 const only = opt('--only')?.split(',');
 const unknown = argv.filter((a, i) => !['--quick', '--seed', '--only'].includes(a) && !['--seed', '--only'].includes(argv[i - 1]));
-if (unknown.length) { process.stderr.write(`stress: unknown argument ${unknown[0]}; usage: stress/run.ts [--quick] [--seed N] [--only faults,endurance,bad-inputs,fuzz,load]\n`); process.exit(2); }
+if (unknown.length) { process.stderr.write(`stress: unknown argument ${unknown[0]}; usage: stress/run.ts [--quick] [--seed N] [--only faults,endurance,bad-inputs,fuzz,load,attacks]\n`); process.exit(2); }
 
 const config = quick
   ? { faultReps: 20, endurance: 300, loaderFuzz: 40, xfFuzz: 3000, dwarfFuzz: 400, loadUpdates: 25, loadConns: 20 }
@@ -74,6 +75,7 @@ await stage('faults', () => runFaults(config.faultReps, rng(seed)));
 await stage('endurance', () => runEndurance(config.endurance));
 await stage('bad-inputs', () => runBadInputs(quick, config.loaderFuzz, rng(seed + 1)));
 await stage('load', () => runLoad(config.loadUpdates, config.loadConns, rng(seed + 2)));
+await stage('attacks', () => runAttacks(quick, rng(seed + 3)));
 
 const total = { cases: results.reduce((n, c) => n + c.cases, 0), failed: results.reduce((n, c) => n + c.failed, 0) };
 const seconds = Math.round((Date.now() - started) / 1000);
@@ -84,6 +86,8 @@ const rows = [['category', 'cases', 'passed', 'failed', 'notes'], ...results.map
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
 const line = (r: string[]) => `| ${r.slice(0, 4).map((x, i) => (i ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join(' | ')} | ${r[4]} |`;
 const out = [line(rows[0]), `|${widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|')}|---|`, ...rows.slice(1).map(line)];
+const attacks = results.filter((c) => c.category.startsWith('attacks:'));
+if (attacks.length) out.push('', `attacks: ${attacks.reduce((n, c) => n + c.cases, 0)} attempts, ${attacks.reduce((n, c) => n + c.passed, 0)} held, ${attacks.reduce((n, c) => n + c.failed, 0)} holes open`);
 out.push('', `${total.cases} cases, ${total.failed} failed, ${seconds} s (${quick ? 'quick' : 'full'}, seed ${seed}); details in stress/out/summary.json`);
 for (const c of results.filter((x) => x.failed)) {
   out.push('', `FAILED ${c.category}:`, ...c.failures.slice(0, 10).map((f) => `  - ${f}`));

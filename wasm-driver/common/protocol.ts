@@ -2,6 +2,7 @@
 // (worker.ts), and the update result both sides speak of.
 import type { KitsuneMeta } from '../../format/metadata.js';
 import type { DylinkInfo } from '../../format/wasm-sections.js';
+import type { ErrorCode } from '../../format/errors.js';
 
 export type UpdateStage = 'read' | 'validate' | 'compile' | 'wait' | 'unwind' | 'link' | 'init' | 'migrate' | 'main' | 'commit';
 
@@ -29,6 +30,8 @@ export interface UpdateResult {
   /** Where it failed, when it did. */
   stage?: UpdateStage;
   reason?: string;
+  /** The error's code when the update was refused (E_READ, E_EXITED, E_UPDATE_BUSY, ...). */
+  code?: ErrorCode;
   timings: Partial<UpdateTimings>;
   migrated?: string[];
   /** Blocks the failed new version had allocated, freed by the rollback. */

@@ -5,7 +5,7 @@ import { KitsuneError, messageOf } from '../../format/errors.js';
 import { readMeta, verifyBuildId, type KitsuneMeta } from '../../format/metadata.js';
 import { customSection, parseDylink, type DylinkInfo } from '../../format/wasm-sections.js';
 import type { UpdateStage } from '../common/protocol.js';
-import { readFileOrFail } from '../../format/read-file.js';
+import { readFileWithin } from '../../format/read-file.js';
 
 export interface PreparedVersion { module: WebAssembly.Module; meta: KitsuneMeta; dylink: DylinkInfo; bytes: Uint8Array }
 
@@ -17,11 +17,14 @@ export class PrepareError extends Error {
   constructor(readonly stage: UpdateStage, readonly cause: unknown) { super(messageOf(cause)); }
 }
 
-/** `check` runs on the metadata before compiling (an update checks the lineage there). */
-export async function prepareVersion(source: VersionSource, name: string, check: (meta: KitsuneMeta) => void = () => {}): Promise<PreparedVersion> {
+/**
+ * `check` runs on the metadata before compiling (an update checks the lineage
+ * there); `readTimeoutMs` bounds reading a path (an update's deadline).
+ */
+export async function prepareVersion(source: VersionSource, name: string, check: (meta: KitsuneMeta) => void = () => {}, readTimeoutMs?: number): Promise<PreparedVersion> {
   let stage: UpdateStage = 'read';
   try {
-    const bytes = typeof source === 'string' ? readFileOrFail(source) : source;
+    const bytes = typeof source === 'string' ? await readFileWithin(source, undefined, readTimeoutMs) : source;
     stage = 'validate';
     const meta = readMeta(bytes, name);
     const dylinkBytes = customSection(bytes, 'dylink.0');

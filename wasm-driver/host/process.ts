@@ -50,7 +50,7 @@ export interface StartOptions {
 export interface UpdateOptions {
   /** Snapshot the whole memory before the update and restore it on rollback. */
   snapshot?: boolean;
-  /** Give up when no update point is reached within this many ms (default: wait). */
+  /** The update's deadline: reading the next version and reaching an update point must happen within this many ms (default: wait). */
   timeoutMs?: number;
 }
 
@@ -188,8 +188,11 @@ export class KitsuneProcess {
       const id = this.nextId++;
       const from = this.meta.buildId;
       const name = typeof next === 'string' ? next : 'the new version';
+      // One deadline for the whole update, reading the next version included.
+      const deadline = options.timeoutMs === undefined ? undefined : now() + options.timeoutMs;
+      const left = () => (deadline === undefined ? undefined : Math.max(0, deadline - now()));
       const refuse = (stage: UpdateStage, e: unknown): UpdateResult => {
-        const r: UpdateResult = { id, outcome: 'refused', from, stage, reason: messageOf(e), timings: {} };
+        const r: UpdateResult = { id, outcome: 'refused', from, stage, reason: messageOf(e), timings: {}, ...(e instanceof KitsuneError ? { code: e.code } : {}) };
         this.emit({ type: 'update', result: r });
         return r;
       };
@@ -197,7 +200,7 @@ export class KitsuneProcess {
       const state = this.state;
       let prepared;
       try {
-        prepared = await prepareVersion(next, name, (meta) => checkCompatible(this.meta, meta, name));
+        prepared = await prepareVersion(next, name, (meta) => checkCompatible(this.meta, meta, name), left());
       } catch (e) {
         return e instanceof PrepareError ? refuse(e.stage, e.cause) : refuse('read', e);
       }
@@ -211,14 +214,14 @@ export class KitsuneProcess {
       // Like a signal: interrupts sleeps and polls so the program reaches an update point.
       this.shared.bump(Ctl.SignalSeq);
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = options.timeoutMs === undefined ? undefined : new Promise<UpdateResult>((resolve) => {
+      const timeout = deadline === undefined ? undefined : new Promise<UpdateResult>((resolve) => {
         timer = setTimeout(() => {
           // Withdraw the request unless the program has already claimed it.
           if (state.withdraw()) {
             this.pending.delete(id);
             resolve(refuse('wait', new KitsuneError('E_UPDATE_BUSY', `the program reached no update point within ${options.timeoutMs} ms; it keeps running the old version`)));
           }
-        }, options.timeoutMs);
+        }, left());
       });
       const exit = this.exited.then(() => 'exited' as const);
       const first = await Promise.race([result, exit, ...(timeout ? [timeout] : [])]);

@@ -4,6 +4,8 @@
 // EACCES and never reaches the host's OS; the refusal is reported once, with
 // the grant that would allow it.
 
+import { parseV4, parseV6, canonicalHost } from '../common/ip-address.js';
+
 export interface Grants {
   /** Host directories the program may read and write under (--dir). */
   dirs?: string[];
@@ -15,24 +17,42 @@ export interface Refusal { grant: '--net' | '--dir'; what: string; message: stri
 
 interface NetRule { host: string | null; port: number | null }
 
-function parseRule(spec: string): NetRule {
-  let host: string | null = spec, port: number | null = null;
-  const v6 = /^\[([^\]]+)\](?::(\d+|\*))?$/.exec(spec);
-  if (v6) { host = v6[1]; port = v6[2] && v6[2] !== '*' ? Number(v6[2]) : null; }
-  else {
-    const m = /^(.*):(\d+|\*)$/.exec(spec);
-    if (m && !m[1].includes(':')) { host = m[1]; port = m[2] === '*' ? null : Number(m[2]); }
-  }
-  if (host === '' || host === '*') host = null;
-  return { host: host?.toLowerCase() ?? null, port };
+const NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
+
+/** HOST:PORT, [V6]:PORT, HOST alone or :PORT alone; `*` for either means any. */
+function splitRule(spec: string): { host: string; port: string | null; bracketed: boolean } {
+  const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(spec);
+  if (v6) return { host: v6[1], port: v6[2] ?? null, bracketed: true };
+  const colon = spec.lastIndexOf(':');
+  // An IPv6 address without brackets has more than one colon and no port.
+  if (colon < 0 || spec.indexOf(':') !== colon) return { host: spec, port: null, bracketed: false };
+  return { host: spec.slice(0, colon), port: spec.slice(colon + 1), bracketed: false };
 }
 
-const LOCAL = new Set(['127.0.0.1', '::1', 'localhost']);
-const norm = (h: string) => h.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+/** What is wrong with a --net entry, or null when it is a valid rule. */
+export function netRuleProblem(spec: string): string | null {
+  if (!spec) return 'is empty';
+  const { host, port, bracketed } = splitRule(spec);
+  if (port !== null && port !== '*' && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return `has port "${port}": expected 1 to 65535 (or * for any)`;
+  if (bracketed && !parseV6(host)) return `has "[${host}]", which is not an IPv6 address`;
+  if (!bracketed && host.includes(':') && !parseV6(host)) return `is not an IPv6 address (write one with a port as [ADDRESS]:PORT)`;
+  if (!bracketed && host && host !== '*' && !host.includes(':') && !parseV4(host) && (/^[\d.]+$/.test(host) || !NAME.test(host))) return `has "${host}", which is neither an address nor a host name`;
+  if (!host && port === null) return 'names neither a host nor a port';
+  return null;
+}
+
+function parseRule(spec: string): NetRule {
+  const { host, port } = splitRule(spec);
+  return { host: host === '' || host === '*' ? null : canonicalHost(host), port: port === null || port === '*' ? null : Number(port) };
+}
+
+const LOCAL = new Set(['127.0.0.1', '::1']);
 
 export class Sandbox {
   private readonly rules: NetRule[] | 'all' | 'none';
   private readonly reported = new Set<string>();
+  /** Address -> the granted names it was resolved from: a rule for a name covers the addresses it resolved to. */
+  private readonly resolved = new Map<string, Set<string>>();
   constructor(readonly grants: Grants = {}, private readonly report: (r: Refusal) => void = () => {}) {
     const net = grants.net;
     this.rules = net === true ? 'all' : Array.isArray(net) && net.length ? net.map(parseRule) : 'none';
@@ -41,19 +61,37 @@ export class Sandbox {
   get netGranted(): boolean { return this.rules !== 'none'; }
 
   private hostMatches(rule: string | null, host: string): boolean {
-    if (rule === null) return true;
-    const h = norm(host);
-    if (rule === h) return true;
-    return rule === 'localhost' && LOCAL.has(h);
+    if (rule === null || rule === host) return true;
+    if (rule === 'localhost' && LOCAL.has(host)) return true;
+    return this.resolved.get(host)?.has(rule) ?? false;
+  }
+
+  /** Called with what a granted name resolved to, so that the connect that follows matches the name's rules. */
+  noteResolved(name: string, addresses: string[]): void {
+    if (!Array.isArray(this.rules)) return;
+    const n = canonicalHost(name);
+    if (!this.rules.some((r) => r.host === n)) return;
+    for (const a of addresses) {
+      const key = canonicalHost(a);
+      const names = this.resolved.get(key) ?? new Set<string>();
+      names.add(n);
+      this.resolved.set(key, names);
+    }
   }
 
   /** Whether `op` on host:port is granted; on refusal reports it and returns false. */
   allowNet(op: 'listen on' | 'connect to' | 'resolve', host: string, port: number | null): boolean {
     if (this.rules === 'all') return true;
-    if (this.rules !== 'none' && this.rules.some((r) => this.hostMatches(r.host, host) && (r.port === null || port === null || r.port === port))) return true;
-    const where = port === null ? host : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const h = canonicalHost(host);
+    if (this.rules !== 'none' && this.rules.some((r) => this.hostMatches(r.host, h) && (r.port === null || port === null || r.port === port))) return true;
+    const at = (x: string) => (port === null ? x : x.includes(':') ? `[${x}]:${port}` : `${x}:${port}`);
+    const where = at(h);
+    // An address a granted name resolved to: the rule to add is for the name.
+    const from = this.resolved.get(h);
+    const advise = from ? at([...from][0]) : where;
     const granted = this.rules === 'none' ? 'no network was granted' : `granted: ${(this.grants.net as string[]).join(', ')}`;
-    this.refuse({ grant: '--net', what: `${op} ${where}`, message: `${op} ${where} refused (EACCES): ${granted}; run with --net=${where} (or --net for any address)` });
+    const also = from ? ` (an address of ${[...from].join(', ')})` : '';
+    this.refuse({ grant: '--net', what: `${op} ${where}`, message: `${op} ${where}${also} refused (EACCES): ${granted}; run with --net=${advise} (or --net for any address)` });
     return false;
   }
 

@@ -21,7 +21,7 @@ export class HostServices {
     this.sandbox = new Sandbox(grants, (r) => emit({ type: 'refused', ...r }));
     this.sockets = new HostSockets(shared, this.sandbox, (what) => this.notice(`${what} need Node.js: in a browser the program's socket calls fail with ENOTSUP`));
     this.terminal = new TerminalHost();
-    this.signals = new HostSignals(shared);
+    this.signals = new HostSignals(shared, (message) => emit({ type: 'notice', message }));
     // Queued sends go out before any later call is answered, so their order with close() and friends holds.
     void shared.serve((req, data) => { this.sockets.drainOutbox(); return this.handle(req, data); });
     void shared.serveOutbox(() => this.sockets.drainOutbox());

@@ -5,12 +5,17 @@ import { Ctl, type SharedState } from '../common/shared-state.js';
 import { SIG, DEFAULT_IGNORED } from '../common/signal-numbers.js';
 import { isNode } from '../../format/platform.js';
 
+/** How long a forwarded SIGINT or SIGTERM may stay undelivered before the program is ended. */
+export const SIGNAL_GRACE_MS = 2000;
+
 export class HostSignals {
   private alarmTimer: ReturnType<typeof setTimeout> | undefined;
   private alarmAt = 0;
   private unforward: (() => void) | undefined;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly shared: SharedState) {}
+  /** `notice`: what the host says to the user (a `notice` event). */
+  constructor(private readonly shared: SharedState, private readonly notice: (message: string) => void = () => {}) {}
 
   /** Sends `signo`: pending until the program's next safe point, or `kill()` for a default action that ends it. */
   send(signo: number, kill: () => void): void {
@@ -33,15 +38,37 @@ export class HostSignals {
     return left;
   }
 
-  /** In the CLI: the host's SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH go to the program. */
+  /**
+   * In the CLI: the host's SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH go to
+   * the program. A handler runs only when the program calls the host, so a
+   * program that spins without calling it never sees a SIGINT or SIGTERM: a
+   * second one while the first is still undelivered, or the first still
+   * undelivered after SIGNAL_GRACE_MS, ends the program as the default action would.
+   */
   forwardProcessSignals(kill: (signo: number) => void): void {
     if (!isNode) return;
+    const undelivered = (n: number) => (Atomics.load(this.shared.ctl, Ctl.PendingSignals) & (1 << n)) !== 0;
+    const force = (name: string, n: number, why: string) => {
+      this.notice(`${name}: the program has a handler for it but ${why} (handlers run only when the program calls the host); ended it`);
+      kill(n);
+    };
+    const forward = (name: NodeJS.Signals, n: number) => {
+      const stoppable = n === SIG.INT || n === SIG.TERM;
+      if (stoppable && undelivered(n)) { force(name, n, 'did not take the first one yet'); return; }
+      this.send(n, () => kill(n));
+      if (stoppable && undelivered(n)) {
+        clearTimeout(this.graceTimer);
+        this.graceTimer = setTimeout(() => { if (undelivered(n)) force(name, n, `did not take it within ${SIGNAL_GRACE_MS / 1000} s`); }, SIGNAL_GRACE_MS);
+        this.graceTimer.unref?.();
+      }
+    };
     const map: [NodeJS.Signals, number][] = [['SIGINT', SIG.INT], ['SIGTERM', SIG.TERM], ['SIGHUP', SIG.HUP], ['SIGUSR1', SIG.USR1]];
-    const handlers = map.map(([name, n]) => [name, () => this.send(n, () => kill(n))] as const);
+    const handlers = map.map(([name, n]) => [name, () => forward(name, n)] as const);
     for (const [name, h] of handlers) process.on(name, h);
     const resize = () => this.send(SIG.WINCH, () => {});
     process.stdout.on('resize', resize);
     this.unforward = () => {
+      clearTimeout(this.graceTimer);
       for (const [name, h] of handlers) process.off(name, h);
       process.stdout.off('resize', resize);
     };

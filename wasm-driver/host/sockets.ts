@@ -230,6 +230,7 @@ export class HostSockets {
         const dns = await import('node:dns/promises');
         try {
           const all = await dns.lookup(req.host, { all: true, family: req.family || 0 });
+          this.sandbox.noteResolved(req.host, all.map((a) => a.address));
           return ok({ addresses: all.map((a) => ({ address: a.address, family: a.family })) });
         } catch {
           return fail(E.NOENT);

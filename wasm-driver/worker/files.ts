@@ -44,7 +44,7 @@ export class Files {
         return this.allowed(wanted) ? errnoFromNode(e) : this.refuse(op, wanted);
       }
     }
-    if (!this.allowed(real)) return this.refuse(op, wanted);
+    if (!this.allowed(real)) return this.refuse(op, wanted, real);
     return real;
   }
 
@@ -53,10 +53,13 @@ export class Files {
     return this.dirs.some((d) => p === d || p.startsWith(d.endsWith(sep) ? d : d + sep));
   }
 
-  private refuse(op: string, p: string): number {
+  /** `real` is where `p` really leads, when that is not where it seems (a symlink or ".." out of a grant). */
+  private refuse(op: string, p: string, real = p): number {
     const granted = this.dirs.length ? `granted: ${this.dirs.join(', ')}` : 'no directory was granted';
-    const dir = pathm!.dirname(p);
-    this.shared.call({ op: 'sandbox.refused', grant: '--dir', what: `${op} ${p}`, message: `${op} ${p} refused (EACCES): ${granted}; run with --dir=${dir}` });
+    // The hint names a directory not granted yet: where the path really leads, not the granted one it seems to be in.
+    const dir = pathm!.dirname(real);
+    const leads = real !== p ? `; it leads to ${real}, outside the grants` : '';
+    this.shared.call({ op: 'sandbox.refused', grant: '--dir', what: `${op} ${p}`, message: `${op} ${p} refused (EACCES): ${granted}${leads}; run with --dir=${dir}` });
     return E.ACCES;
   }
 

@@ -3,6 +3,7 @@
 // which owns the connections. Blocking calls wait on the readiness words the
 // host publishes, never spinning. TCP over IPv4 and IPv6 only.
 import { E } from '../common/errno.js';
+import { parseV4, parseV6, formatV6 } from '../common/ip-address.js';
 import { READABLE, type SharedState } from '../common/shared-state.js';
 import type { FdTable } from './fd.js';
 import { SocketFd } from './fd-socket.js';
@@ -28,53 +29,6 @@ const EAI_TEXT: Record<number, string> = {
 const SERVICES: Record<string, number> = { http: 80, https: 443, ftp: 21, ssh: 22, telnet: 23, smtp: 25, memcache: 11211, memcached: 11211 };
 
 export interface SockAddr { family: 4 | 6; host: string; port: number }
-
-function formatV6(b: Uint8Array): string {
-  const words = Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  // Longest run of zeros becomes "::".
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (words[i]) { i++; continue; }
-    let j = i;
-    while (j < 8 && !words[j]) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
-export function parseV4(s: string): number[] | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const b = m.slice(1).map(Number);
-  return b.every((x) => x < 256) ? b : null;
-}
-
-export function parseV6(s: string): Uint8Array | null {
-  s = s.replace(/%.*$/, '');
-  let tail4: number[] | null = null;
-  const last = s.lastIndexOf(':');
-  if (s.slice(last + 1).includes('.')) {
-    tail4 = parseV4(s.slice(last + 1));
-    if (!tail4) return null;
-    s = s.slice(0, last + 1) + '0:0';
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const part = (h: string) => (h ? h.split(':') : []);
-  const head = part(halves[0]), rest = halves.length === 2 ? part(halves[1]) : [];
-  const fill = 8 - head.length - rest.length;
-  if ((halves.length === 1 && fill !== 0) || fill < 0) return null;
-  const words = [...head, ...Array(halves.length === 2 ? fill : 0).fill('0'), ...rest];
-  if (words.length !== 8 || !words.every((w) => /^[0-9a-f]{1,4}$/i.test(w))) return null;
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => { const n = parseInt(w, 16); out[2 * i] = n >> 8; out[2 * i + 1] = n & 255; });
-  if (tail4) out.set(tail4, 12);
-  return out;
-}
 
 export interface SocketsContext { mem: ProgramMemory; shared: SharedState; fds: FdTable; waits: Waits }
 
