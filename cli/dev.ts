@@ -7,7 +7,7 @@ import path from 'node:path';
 import { KitsuneProcess } from '../wasm-driver/index.js';
 import { KitsuneError } from '../wasm-driver/errors.js';
 import { parseArgs } from './args.js';
-import { BUILD_SPEC } from './kitsune.js';
+import { BUILD_SPEC } from './options.js';
 import { buildFromFiles } from './build-files.js';
 import { formatResult } from './format.js';
 import { takeGrants } from './grants.js';

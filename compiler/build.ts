@@ -1,9 +1,11 @@
 // Builds one version of a program: C sources -> one position-independent
 // side module with a `kitsune` section and Asyncify on the update path.
-import { runClang, putFile, getFile, type Tree, type Progress } from './clang.js';
+import { runClang, putFile, getFile, loadClang, clangLoaded, type Tree } from './clang.js';
+import { progressReporter, type BuildPhase, type Progress } from './progress.js';
 import { asyncify } from './asyncify.js';
 import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError, throwIfAborted } from '../wasm-driver/errors.js';
+import { assetsBase, type AssetsOption } from '../wasm-driver/assets.js';
 import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
 import { checkCompatible } from '../wasm-driver/compat.js';
 import { rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
@@ -28,7 +30,17 @@ export interface BuildOptions {
   xf?: SourceFile;
   /** Program name; defaults to the one of `from`, else derived from the output name. */
   name?: string;
+  /** Called as the build goes: its phase and how far it has come (0..1), for a progress bar. */
   progress?: Progress;
+  /** Stops the build at the next phase boundary with a KitsuneError E_ABORTED (clang cannot be interrupted mid-compile). */
+  signal?: AbortSignal;
+  /**
+   * Base URL (or, in Node, folder) of the package's run-time files: kitsune.h,
+   * kitsune_xf.h, include/ and clang/ (a copy of @yowasp/clang's gen/ files),
+   * as `npx kitsune assets DIR` lays them out. Default: the package's own
+   * runtime/ folder, and clang imported as the @yowasp/clang dependency.
+   */
+  assets?: AssetsOption;
 }
 
 export interface BuildResult {
@@ -60,18 +72,45 @@ export const EMULATION_DEFINES = ['_WASI_EMULATED_SIGNAL', '_WASI_EMULATED_PROCE
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
-  const progress = options.progress ?? (() => {});
+  const { signal } = options;
+  const aborted = () => throwIfAborted(signal, 'the build');
+  aborted();
   if (!options.sources.length) throw new KitsuneError('E_USAGE', 'expected at least one C source file, found none');
   const oldMeta = options.from ? readMeta(options.from, '--from') : undefined;
 
   const spec: XfSpec | undefined = options.xf ? parseXf(options.xf.text, options.xf.path) : undefined;
   if (spec && !oldMeta) throw new KitsuneError('E_USAGE', `${options.xf!.path}: a .xf spec describes an update, so it needs --from the version it updates`);
 
+  // Weights: typical seconds of each phase on a laptop (clang's first load dominates).
+  const phases: [BuildPhase, number][] = [
+    ...(clangLoaded() ? [] : [['loading-clang', 6] as [BuildPhase, number]]),
+    ['compiling', 1.5], ...(oldMeta ? [['compiling-migration', 1] as [BuildPhase, number]] : []), ['asyncify', 0.5],
+  ];
+  const report = progressReporter(options.progress, phases);
+  const base = assetsBase(options.assets);
+  const clangBase = options.assets === undefined ? undefined : new URL('clang/', base);
+  if (!clangLoaded()) {
+    report('loading-clang', 0, 'loading clang (about 105 MB of WebAssembly, once per process)');
+    let lastPercent = -1;
+    await loadClang({
+      clangBase, signal,
+      onFetch: ({ totalLength, doneLength }) => {
+        const percent = Math.floor((100 * doneLength) / Math.max(1, totalLength));
+        if (percent === lastPercent) return;
+        lastPercent = percent;
+        report('loading-clang', doneLength / Math.max(1, totalLength), `loading clang: ${percent}% (${Math.round(doneLength / 1e6)} of ${Math.round(totalLength / 1e6)} MB)`, { done: doneLength, total: totalLength });
+      },
+    });
+    aborted();
+  }
+
   const tree: Tree = {};
   for (const f of [...options.sources, ...(options.headers ?? [])]) putFile(tree, mount(f.path), f.text);
-  putFile(tree, `${INCLUDE}/kitsune.h`, await runtimeHeader('kitsune.h'));
-  putFile(tree, `${INCLUDE}/kitsune_xf.h`, await runtimeHeader('kitsune_xf.h'));
-  for (const [p, text] of Object.entries(await posixHeaders())) putFile(tree, `${INCLUDE}/${p}`, text);
+  const [kitsuneH, xfH, posix] = await Promise.all([runtimeHeader(base, 'kitsune.h'), runtimeHeader(base, 'kitsune_xf.h'), posixHeaders(base)]);
+  putFile(tree, `${INCLUDE}/kitsune.h`, kitsuneH);
+  putFile(tree, `${INCLUDE}/kitsune_xf.h`, xfH);
+  for (const [p, text] of Object.entries(posix)) putFile(tree, `${INCLUDE}/${p}`, text);
+  aborted();
   const opt = options.optimize ?? 2;
   // -fno-zero-initialized-in-bss: with --shared-memory, wasm-ld moves .bss
   // after .data but the DWARF addresses of .bss variables keep the object
@@ -94,8 +133,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...options.sources.map((s) => mount(s.path)), ...extra,
   ];
   const names = options.sources.map((s) => s.path).join(' ');
-  progress(`compiling ${names}`);
-  let r = await runClang(args([]), tree, progress);
+  report('compiling', 0, `compiling ${names}`);
+  let r = await runClang(args([]), tree, clangBase);
+  aborted();
   let diagnostics = unmount(r.diagnostics);
   let linked = getFile(r.files, '/out/version.wasm');
   if (!r.ok || !linked) throw new BuildError(`could not compile ${names}:`, diagnostics);
@@ -111,9 +151,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       throw new KitsuneError('E_XF_REFUSED', `this update cannot carry the running state over (${plan.problems.length} reason(s)); nothing was built:`, plan.problems);
     }
     if (plan.code) {
-      progress(`compiling the generated migration (${plan.entries.length} variable(s))`);
+      report('compiling-migration', 0, `compiling the generated migration (${plan.entries.length} variable(s))`);
       putFile(tree, `${ROOT}/${XF_FILE}`, plan.code);
-      r = await runClang(args([`${ROOT}/${XF_FILE}`]), tree, progress);
+      r = await runClang(args([`${ROOT}/${XF_FILE}`]), tree, clangBase);
+      aborted();
       diagnostics = unmount(r.diagnostics);
       linked = getFile(r.files, '/out/version.wasm');
       if (!r.ok || !linked) throw new BuildError(`could not compile the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules'):`, diagnostics);
@@ -127,7 +168,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // DWARF is read; ship the module without it (names stay for function pointers).
   const stripped = rewriteCustomSections(linked, (n) => n.startsWith('.debug_'));
-  progress('instrumenting the update path (Asyncify)');
+  report('asyncify', 0, 'instrumenting the update path (Asyncify)');
   const numericOpt = typeof opt === 'number' ? opt : 2;
   const a = await asyncify(stripped, numericOpt);
   if (a.note) notes.push(a.note);
@@ -147,6 +188,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(plan?.code ? { xf: { entries: plan.entries, variables: plan.variables, types: plan.types } } : {}),
   };
   if (oldMeta) checkCompatible(oldMeta, meta, 'this build');
+  aborted();
+  report('done', 1, `built ${names} in ${Date.now() - started} ms`);
   return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started, ...(plan ? { plan } : {}), ...(plan?.code ? { xfCode: plan.code } : {}) };
 }
 

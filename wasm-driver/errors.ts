@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'E_NOT_WASM' | 'E_MODULE' | 'E_NOT_KITSUNE' | 'E_FORMAT' | 'E_OTHER_PROGRAM'
   | 'E_TYPE_CHANGED' | 'E_LINK' | 'E_READ' | 'E_COMPILE' | 'E_BUILD'
   | 'E_UPDATE_BUSY' | 'E_NO_PROCESS' | 'E_USAGE' | 'E_NODE_ONLY' | 'E_RUNTIME'
-  | 'E_MIGRATE' | 'E_STACK_DEPTH' | 'E_EXITED' | 'E_XF_SYNTAX' | 'E_XF_REFUSED';
+  | 'E_MIGRATE' | 'E_STACK_DEPTH' | 'E_EXITED' | 'E_XF_SYNTAX' | 'E_XF_REFUSED'
+  | 'E_ASSET' | 'E_ABORTED' | 'E_NOT_ISOLATED';
 
 export class KitsuneError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly details?: string[]) {
@@ -21,4 +22,29 @@ export function nodeOnly(what: string): never {
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Throws E_ABORTED when `signal` has been aborted; `what` says what stopped ("the build"). */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw abortError(signal, what);
+}
+
+export function abortError(signal: AbortSignal, what: string): KitsuneError {
+  const r = signal.reason;
+  const why = r === undefined || (r instanceof Error && r.name === 'AbortError') ? '' : `: ${messageOf(r)}`;
+  return new KitsuneError('E_ABORTED', `${what} was aborted${why}`);
+}
+
+/** `promise`, or E_ABORTED as soon as `signal` aborts (the work itself goes on in the background). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return promise;
+  throwIfAborted(signal, what);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
 }
