@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `kitsune` command: build, run, update, dev, inspect, demo.
+// The `kitsune` command: build, run, update, dev, inspect, assets, demo.
 import fs from 'node:fs';
 import path from 'node:path';
 import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     case 'update': return cmdUpdate(rest);
     case 'dev': return (await import('./dev.js')).cmdDev(rest);
     case 'inspect': return cmdInspect(rest);
+    case 'assets': return (await import('./assets.js')).cmdAssets(rest);
     case 'demo': return (await import('./demo.js')).cmdDemo(rest);
   }
 }

@@ -17,3 +17,5 @@ export const RUN_VALUE_OPTIONS = ['--control', '-b', '--stack-size', '--dir'];
 export const UPDATE_SPEC: Spec = { values: { timeout: 'timeout' }, flags: { snapshot: 'snapshot' } };
 
 export const INSPECT_SPEC: Spec = { values: {}, flags: { json: 'json', diff: 'diff' } };
+
+export const ASSETS_SPEC: Spec = { values: {}, flags: { 'no-clang': 'noClang' } };

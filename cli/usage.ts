@@ -1,7 +1,7 @@
 // What `kitsune --help` and `kitsune <command> --help` print, and the short
 // usage shown on stderr after a usage error.
 
-export const COMMANDS = ['build', 'run', 'update', 'dev', 'inspect', 'demo'] as const;
+export const COMMANDS = ['build', 'run', 'update', 'dev', 'inspect', 'assets', 'demo'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const SYNOPSIS: Record<Command, string> = {
@@ -10,6 +10,7 @@ const SYNOPSIS: Record<Command, string> = {
   update: 'kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm',
   dev: 'kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--dir DIR]... [--net[=HOST:PORT,...]] [-- ARGS...]',
   inspect: 'kitsune inspect [--json] APP.wasm\n       kitsune inspect --diff [--json] OLD.wasm NEW.wasm',
+  assets: 'kitsune assets [--no-clang] DIR',
   demo: 'kitsune demo',
 };
 
@@ -48,6 +49,12 @@ with their keys, types and sizes.
 
   --json             all of it, as JSON
   --diff OLD NEW     the migration plan between two versions`,
+  assets: `Copies the files the package loads at run time into DIR, for a bundled
+web page to serve: runtime.wasm, kitsune.h, kitsune_xf.h, include/ and
+clang/ (the compiler's files, about 105 MB). Pass DIR's URL as the
+\`assets\` option of KitsuneProcess.start and build.
+
+  --no-clang         leave the compiler out (a page that only runs versions)`,
   demo: `Builds the heap demo's two versions in a temporary folder, runs v1, and
 updates it live to v2 once it holds 100,000 heap objects.`,
 };

@@ -4,5 +4,7 @@ export { KitsuneProcess, type StartOptions, type UpdateOptions, type VersionSour
 export type { UpdateResult, UpdateStage, UpdateTimings, KitsuneEvent } from './protocol.js';
 export { KitsuneError, type ErrorCode } from './errors.js';
 export type { Grants } from './sandbox.js';
+export type { WorkerOption } from './platform.js';
+export type { AssetsOption } from './assets.js';
 export { readMeta, type KitsuneMeta, type KitsuneVariable } from './metadata.js';
 export { checkCompatible, planVariables, type VariablePlan } from './compat.js';

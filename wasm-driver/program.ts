@@ -139,6 +139,23 @@ export class Program {
     return this.rt.__kitsune_state.value as number;
   }
 
+  /**
+   * libc buffers a stdout that is not a terminal fully, so a host that shows
+   * output as it comes (a `stdout` callback) would get it only at exit: make
+   * it line-buffered, as on a terminal. Called once, before main.
+   */
+  lineBufferStdout(): void {
+    const rt = this.rt as RuntimeExports & { stdout?: WebAssembly.Global; setvbuf?(f: number, buf: number, mode: number, size: number): number };
+    if (!rt.stdout || !rt.setvbuf) throw new KitsuneError('E_RUNTIME', 'the runtime exports no stdout/setvbuf: rebuild runtime/runtime.wasm (npm run build)');
+    const IOLBF = 1; // wasi-libc (musl): _IOFBF 0, _IOLBF 1, _IONBF 2
+    rt.setvbuf(new DataView(this.memory.buffer).getUint32(rt.stdout.value as number, true), 0, IOLBF, 0);
+  }
+
+  /** After a crash: what the program printed but libc still held is not lost. */
+  flushStdio(): void {
+    try { this.rt?.fflush(0); } catch { /* libc itself may be what broke */ }
+  }
+
   // ---- loading a version ---------------------------------------------------
 
   private cstring(p: number): string {

@@ -125,11 +125,11 @@ export class Wasi {
             total += r;
           }
         } else if (fd === 1 || fd === 2) {
-          for (const v of this.iovecs(iovs, n)) {
-            if (!v.len) continue;
-            o.write(fd, this.u8.slice(v.ptr, v.ptr + v.len));
-            total += v.len;
-          }
+          // One message per call: libc writes a line as its buffer plus the rest, in two iovecs.
+          const parts = this.iovecs(iovs, n).filter((v) => v.len > 0);
+          const bytes = new Uint8Array(parts.reduce((s, v) => s + v.len, 0));
+          for (const v of parts) { bytes.set(this.u8.subarray(v.ptr, v.ptr + v.len), total); total += v.len; }
+          if (total) o.write(fd, bytes);
         } else return Errno.BADF;
         this.dv.setUint32(outPtr, total, true);
         return Errno.SUCCESS;

@@ -37,11 +37,13 @@ async function start(m: StartMessage) {
   }, m.args, m.env, m.stackSize, m.isTTY);
   try {
     const stateAddress = program.startRuntime(m.runtime, m.tableMin);
+    if (m.lineBuffered) program.lineBufferStdout();
     send({ type: 'ready', stateAddress });
     const dylink = WebAssembly.Module.customSections(m.version, 'dylink.0')[0];
     const code = await program.run(m.version, m.meta, dylink ? new Uint8Array(dylink) : null);
     send({ type: 'done', code });
   } catch (e) {
+    program.flushStdio();
     send({ type: 'done', code: 134, error: program.describeCrash(e) || messageOf(e) });
   }
 }
