@@ -4,7 +4,7 @@ import { runClang, putFile, getFile, loadClang, clangLoaded, type Tree } from '.
 import { progressReporter, type BuildPhase, type Progress } from './progress.js';
 import { asyncify } from './asyncify.js';
 import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
-import { KitsuneError, throwIfAborted } from '../wasm-driver/errors.js';
+import { KitsuneError, throwIfAborted, untilAborted } from '../wasm-driver/errors.js';
 import { assetsBase, type AssetsOption } from '../wasm-driver/assets.js';
 import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
 import { checkCompatible } from '../wasm-driver/compat.js';
@@ -89,6 +89,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const report = progressReporter(options.progress, phases);
   const base = assetsBase(options.assets);
   const clangBase = options.assets === undefined ? undefined : new URL('clang/', base);
+  // The headers first: they are small, and a wrong `assets` shows at once.
+  const [kitsuneH, xfH, posix] = await untilAborted(Promise.all([runtimeHeader(base, 'kitsune.h'), runtimeHeader(base, 'kitsune_xf.h'), posixHeaders(base)]), signal, 'the build');
   if (!clangLoaded()) {
     report('loading-clang', 0, 'loading clang (about 105 MB of WebAssembly, once per process)');
     let lastPercent = -1;
@@ -106,7 +108,6 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const tree: Tree = {};
   for (const f of [...options.sources, ...(options.headers ?? [])]) putFile(tree, mount(f.path), f.text);
-  const [kitsuneH, xfH, posix] = await Promise.all([runtimeHeader(base, 'kitsune.h'), runtimeHeader(base, 'kitsune_xf.h'), posixHeaders(base)]);
   putFile(tree, `${INCLUDE}/kitsune.h`, kitsuneH);
   putFile(tree, `${INCLUDE}/kitsune_xf.h`, xfH);
   for (const [p, text] of Object.entries(posix)) putFile(tree, `${INCLUDE}/${p}`, text);
