@@ -129,11 +129,20 @@ const check = (text) => { const li = document.createElement('li'); li.textConten
 const progress = (label) => (p) => { $('bar').value = p.fraction; $('phase').textContent = label + ': ' + p.message; };
 const text = async (p) => (await fetch(p)).text();
 const marks = {};
+// ?first-run (the benchmark): build v1 and run it, no more.
+const firstRunOnly = new URLSearchParams(location.search).has('first-run');
 $('isolated').textContent = crossOriginIsolated ? '(cross-origin isolated)' : '(NOT cross-origin isolated)';
 
 async function main() {
   status('building');
   const v1 = await build({ sources: [{ path: 'v1.c', text: await text('./v1.c') }], name: 'heap', assets, progress: progress('v1') });
+  marks.builtV1 = performance.now();
+  if (firstRunOnly) {
+    const proc = await KitsuneProcess.start(v1.wasm, { args: ['8', '1000'], assets, worker, stdout: (b) => { if (!marks.firstOutput) { marks.firstOutput = performance.now(); window.done = { marks }; } line(new TextDecoder().decode(b)); } });
+    await proc.exited;
+    status('done');
+    return;
+  }
   const v2 = await build({ sources: [{ path: 'v2.c', text: await text('./v2.c') }], from: v1.wasm, assets, progress: progress('v2') });
   marks.built = performance.now();
   status('running v1');
