@@ -1,5 +1,6 @@
-// Where the run-time files come from (the `assets` option) and what happens
-// when they, or the worker, are not there: a KitsuneError or a crash event
+// Where the run-time files come from (the `assets` option) and the worker
+// (the `worker` option: a URL or a function), and what happens when they are
+// not there: a KitsuneError or a crash event
 // that names the file and what to do, never a bare ENOENT.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KitsuneProcess, KitsuneError, type KitsuneEvent } from 'kitsune-wasm';
 import { build } from 'kitsune-wasm/compiler';
@@ -42,6 +44,19 @@ test('a worker that does not load: a crash event naming it and why', async () =>
   const crash = events.find((e) => e.type === 'crash');
   assert.ok(crash && crash.type === 'crash', JSON.stringify(events));
   assert.match(crash.message, /^the program's worker file:\/\/\/nonexistent\/kitsune-worker\.js could not be loaded: .*Cannot find module '\/nonexistent\/kitsune-worker\.js'/);
+});
+
+test('the worker as a function that starts it, and as a URL', async () => {
+  const wasm = await buildC(HELLO, { file: 'hello.c' });
+  const entry = new URL('../dist/wasm-driver/worker.js', import.meta.url);
+  let made = 0;
+  for (const worker of [() => { made++; return new Worker(entry); }, entry]) {
+    let out = '';
+    const proc = await KitsuneProcess.start(wasm, { worker, stdout: (b) => (out += new TextDecoder().decode(b)) });
+    assert.is(await proc.exited, 0);
+    assert.is(out, 'hello from the copy\n');
+  }
+  assert.is(made, 1);
 });
 
 test('a copy made by `kitsune assets DIR` serves the driver and the compiler, clang included', () => {
