@@ -159,7 +159,7 @@ function readFileOrFail(p: string): Uint8Array {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e) => {
-    if (e instanceof KitsuneError) process.stderr.write(`${e.message.startsWith('kitsune ') ? '' : 'kitsune: '}${e.message}\n${e.code === 'E_USAGE' ? `\n${shortUsage(current)}\n` : ''}`);
+    if (e instanceof KitsuneError) process.stderr.write(`kitsune: ${e.message}\n${e.code === 'E_USAGE' ? `\n${shortUsage(current)}\n` : ''}`);
     else process.stderr.write(`kitsune: internal error: ${(e as Error)?.stack ?? e}\n`);
     process.exitCode = e instanceof KitsuneError && e.code === 'E_USAGE' ? 2 : 1;
   },

@@ -47,7 +47,7 @@ test('--help for the command and each subcommand, --version; usage errors on std
   const bad = kitsune('update', 'only-one');
   assert.is(bad.status, 2);
   assert.is(bad.stdout, '');
-  assert.is(bad.stderr, 'kitsune update: expected TARGET NEXT.wasm, found 1 argument(s)\n\nusage: kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm\nrun `kitsune update --help` for more\n');
+  assert.is(bad.stderr, 'kitsune: kitsune update: expected TARGET NEXT.wasm, found 1 argument(s)\n\nusage: kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm\nrun `kitsune update --help` for more\n');
 });
 
 test('bad input: one paragraph, non-zero exit', () => {
