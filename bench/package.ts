@@ -10,18 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { pack, install, diskUsage, bundlePage, serve, CHROMIUM, CHROMIUM_ARGS } from './installed-package.js';
-import { stats, range, table, type Stats } from './report.js';
-
-export interface PackageResults {
-  tarball: { bytes: number; files: number };
-  installed: { bytes: number; kitsune: number; clang: number; binaryen: number; packages: number };
-  installSeconds: number;
-  page: {
-    visits: number;
-    cold: { firstRun: Stats; built: Stats; served: Stats };
-    cached: { firstRun: Stats; built: Stats; served: Stats };
-  };
-}
+import { stats, range, table, type PackageResults } from './report.js';
 
 interface Marks { builtV1: number; firstOutput: number }
 

@@ -1,7 +1,6 @@
 // The benchmark's report: bench/report.md, bench/report.json and the figures
 // beside them (bench/report-*.svg), from the results `bench/run.ts` measured.
 // Also the statistics and table helpers the benchmark prints with.
-import type { PackageResults } from './package.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +47,18 @@ export interface SteadyProgram {
 }
 
 export interface PauseRow { n: number; updates: number; stages: Record<StageKey, Stats> }
+
+/** bench/package.ts: the package as installed, and a page bundled from it. */
+export interface PackageResults {
+  tarball: { bytes: number; files: number };
+  installed: { bytes: number; kitsune: number; clang: number; binaryen: number; packages: number };
+  installSeconds: number;
+  page: {
+    visits: number;
+    cold: { firstRun: Stats; built: Stats; served: Stats };
+    cached: { firstRun: Stats; built: Stats; served: Stats };
+  };
+}
 
 export interface Results {
   machine: { cpu: string; cores: number; os: string; node: string; date: string; memoryGB?: number; loadavg?: { start: number[]; end: number[] } };
