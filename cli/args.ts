@@ -1,6 +1,6 @@
 // A small argument parser: `-o X`, `-oX`, `--from X`, `--from=X`, `-O2`,
 // repeated `-I`/`-D`, flags; anything unknown is an error that names it.
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 export interface Spec { values: Record<string, string>; flags: Record<string, string>; multi?: string[] }
 export interface Parsed { positional: string[]; values: Record<string, string | string[]>; flags: Record<string, boolean>; rest: string[] }

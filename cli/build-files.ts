@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildResult, type SourceFile, type Progress } from '../compiler/index.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
+import { readFileOrFail, readTextOrFail } from '../format/read-file.js';
 
 const display = (p: string) => {
   const rel = path.relative(process.cwd(), p);
@@ -11,9 +12,7 @@ const display = (p: string) => {
 };
 
 function readSource(p: string): SourceFile {
-  try { return { path: display(p), text: fs.readFileSync(p, 'utf8') }; } catch (e) {
-    throw new KitsuneError('E_READ', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${p}: no such file` : `${p}: ${(e as Error).message}`);
-  }
+  return { path: display(p), text: readTextOrFail(p) };
 }
 
 /** Every header in `dir` and below (two levels), for clang's in-memory tree. */
@@ -53,7 +52,7 @@ export async function buildFromFiles(sources: string[], values: Record<string, s
   if (values.xf && !values.from && !fromBytes) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: a spec describes an update, so it needs --from PREV.wasm`);
   const includeDirs = (values.include as string[] | undefined) ?? [];
   const dirs = new Set([...sources.map((s) => path.dirname(s)), ...includeDirs]);
-  const from = fromBytes ?? (values.from ? new Uint8Array(fs.existsSync(values.from as string) ? fs.readFileSync(values.from as string) : (() => { throw new KitsuneError('E_READ', `--from ${values.from}: no such file`); })()) : undefined);
+  const from = fromBytes ?? (values.from ? readFileOrFail(values.from as string) : undefined);
   const opt = (values.opt as string | undefined) ?? '2';
   if (!/^[0-3sz]$/.test(opt)) throw new KitsuneError('E_USAGE', `kitsune build: -O${opt}: expected -O0, -O1, -O2, -O3, -Os or -Oz`);
   return build({

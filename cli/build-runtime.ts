@@ -3,10 +3,18 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildRuntime } from '../compiler/build-runtime.js';
+import { STATE_BITS } from '../wasm-driver/common/state-word.js';
 
 const dir = fileURLToPath(new URL('../../runtime/', import.meta.url));
 const names = fs.readdirSync(dir).filter((n) => n.endsWith('.c') || n.endsWith('.h')).sort();
 const sources = Object.fromEntries(names.map((n) => [n, fs.readFileSync(dir + n, 'utf8')]));
+// The update request word has one table, on the TS side; kitsune.h must agree with it.
+const header = sources['kitsune.h'] ?? '';
+const cBits = Object.fromEntries([...header.matchAll(/#define KITSUNE_STATE_(\w+) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+if (JSON.stringify(cBits) !== JSON.stringify(STATE_BITS)) {
+  console.error(`runtime/kitsune.h: expected the KITSUNE_STATE_* bits of wasm-driver/common/state-word.ts, ${JSON.stringify(STATE_BITS)}, found ${JSON.stringify(cBits)}`);
+  process.exit(1);
+}
 const out = dir + 'runtime.wasm';
 const stampFile = dir + '.runtime.stamp';
 const stamp = JSON.stringify(sources);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { KitsuneProcess, UpdateResult } from '../wasm-driver/index.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 export function defaultControlPath(pid = process.pid): string {
   return path.join(os.tmpdir(), `kitsune-${pid}.sock`);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { KitsuneProcess } from '../wasm-driver/index.js';
 import { buildFromFiles } from './build-files.js';
 import { formatResult } from './format.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 const say = (m: string) => process.stderr.write(`\x1b[36mdemo:\x1b[0m ${m}\n`);
 

@@ -3,8 +3,8 @@
 // --net=HOST:PORT,... an allow-list. Nothing is granted without them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { KitsuneError } from '../wasm-driver/errors.js';
-import type { Grants } from '../wasm-driver/sandbox.js';
+import { KitsuneError } from '../format/errors.js';
+import type { Grants } from '../wasm-driver/index.js';
 
 /** Takes the grant flags out of `args`; returns the grants and the other arguments. */
 export function takeGrants(args: string[], command: string): { grants: Grants; args: string[] } {
@@ -20,7 +20,7 @@ export function takeGrants(args: string[], command: string): { grants: Grants; a
       const list = m[1].split(',').filter(Boolean);
       if (!list.length) throw new KitsuneError('E_USAGE', `kitsune ${command}: --net= expects HOST:PORT[,HOST:PORT...]; use --net alone for any address`);
       for (const entry of list) {
-        // HOST:PORT, [V6]:PORT, HOST alone or :PORT alone (see wasm-driver/sandbox.ts).
+        // HOST:PORT, [V6]:PORT, HOST alone or :PORT alone (see wasm-driver/host/sandbox.ts).
         if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*)(:\d{1,5})?$/.test(entry) || entry === '') {
           throw new KitsuneError('E_USAGE', `kitsune ${command}: --net=${m[1]}: expected HOST:PORT entries such as 127.0.0.1:11311, [::1]:8080, localhost or :8080; found "${entry}"`);
         }

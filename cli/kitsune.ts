@@ -5,10 +5,12 @@ import path from 'node:path';
 import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
 import { defaultControlPath, resolveTarget, serveControl, requestUpdate } from './control.js';
 import { parseArgs } from './args.js';
-import { BUILD_SPEC, RUN_SPEC, RUN_VALUE_OPTIONS, UPDATE_SPEC, INSPECT_SPEC } from './options.js';
+import { BUILD_SPEC } from './build-spec.js';
+import { RUN_SPEC, RUN_VALUE_OPTIONS, UPDATE_SPEC, INSPECT_SPEC } from './options.js';
 import { COMMANDS, OVERVIEW, commandHelp, isCommand, shortUsage, wantsHelp, type Command } from './usage.js';
 import { formatResult } from './format.js';
 import { takeGrants } from './grants.js';
+import { readFileOrFail } from '../format/read-file.js';
 
 /** Set once the command is known, so that a usage error can show that command's usage. */
 let current: Command | undefined;
@@ -99,7 +101,7 @@ async function cmdUpdate(args: string[]): Promise<number> {
   if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', `kitsune update: expected TARGET NEXT.wasm, found ${a.positional.length} argument(s)`);
   const [target, next] = a.positional;
   const nextPath = path.resolve(next);
-  if (!fs.existsSync(nextPath)) throw new KitsuneError('E_READ', `kitsune update: ${next}: no such file`);
+  readFileOrFail(nextPath); // a clear error here, before the runner is asked
   const r: UpdateResult = await requestUpdate(resolveTarget(target), {
     next: nextPath, snapshot: !!a.flags.snapshot, timeoutMs: a.values.timeout ? Number(a.values.timeout) : undefined,
   });
@@ -148,12 +150,6 @@ function stackSizeOf(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 65536 || n % 16) throw new KitsuneError('E_USAGE', `kitsune run: --stack-size ${text}: expected a whole number of bytes, a multiple of 16 and at least 65536`);
   return n;
-}
-
-function readFileOrFail(p: string): Uint8Array {
-  try { return fs.readFileSync(p); } catch (e) {
-    throw new KitsuneError('E_READ', (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${p}: no such file` : `${p}: ${(e as Error).message}`);
-  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,13 +1,7 @@
-// The options each command takes (see cli/args.ts). In a module of their own
-// so that commands in other files (dev.ts) can share them without loading
-// the entry file, which runs the command line when imported.
+// The options of run, update, inspect and assets (see cli/args.ts; build's,
+// which dev shares, are in build-spec.ts), apart from the entry file, which
+// runs the command line when imported.
 import type { Spec } from './args.js';
-
-export const BUILD_SPEC: Spec = {
-  values: { o: 'out', from: 'from', xf: 'xf', I: 'include', D: 'define', name: 'name', O: 'opt' },
-  multi: ['include', 'define'],
-  flags: {},
-};
 
 export const RUN_SPEC: Spec = { values: { control: 'control', b: 'bench', 'stack-size': 'stackSize' }, flags: { snapshot: 'snapshot' } };
 

@@ -1,6 +1,6 @@
 // Binaryen's Asyncify pass, applied only to the update path: the functions
 // that can reach an update point's slow call, and no others.
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 export const UPDATE_IMPORT = 'env.__kitsune_update_point';
 
@@ -50,7 +50,9 @@ function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: n
     for (const elem of text.match(/\(elem [^\n]*/g) ?? []) {
       for (const ref of elem.matchAll(/\$([^\s()]+)/g)) if (ref[1] !== '__table_base' && !/^\d+$/.test(ref[1])) tableFunctions.push(ref[1]);
     }
-    return { wasm: m.emitBinary(), instrumented, tableFunctions };
+    // Functions whose address the version takes through the GOT (promote-symbols.ts): pointers reach them too.
+    const addressTaken = [...tableFunctions, ...[...text.matchAll(/\(import "GOT\.func" "([^"]+)"/g)].map((m) => m[1])];
+    return { wasm: m.emitBinary(), instrumented, tableFunctions, addressTaken };
   } finally {
     m.dispose();
   }
@@ -66,7 +68,7 @@ export async function asyncify(wasm: Uint8Array, optimize: number): Promise<Asyn
   const b = await loadBinaryen();
   try {
     const first = run(b, wasm, true, optimize);
-    const viaPointer = first.instrumented.filter((f) => first.tableFunctions.includes(f));
+    const viaPointer = first.instrumented.filter((f) => first.addressTaken.includes(f));
     if (!viaPointer.length) return { wasm: first.wasm, ignoreIndirect: true, instrumented: first.instrumented, tableFunctions: first.tableFunctions };
     const second = run(b, wasm, false, optimize);
     return {

@@ -2,7 +2,7 @@
 // allocator and stdio, plus runtime/kitsune_rt.c, every symbol exported so that
 // any later version finds what it imports. Built once, at `npm run build`.
 import { runClang, putFile, getFile, type Tree } from './clang.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 /** Pages (64 KiB) the shared memory may grow to; the host picks its own bound below. */
 export const RUNTIME_MAX_MEMORY = 65536 * 65536;

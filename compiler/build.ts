@@ -4,14 +4,16 @@ import { runClang, putFile, getFile, loadClang, clangLoaded, type Tree } from '.
 import { progressReporter, type BuildPhase, type Progress } from './progress.js';
 import { asyncify } from './asyncify.js';
 import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
-import { KitsuneError, throwIfAborted, untilAborted } from '../wasm-driver/errors.js';
-import { assetsBase, type AssetsOption } from '../wasm-driver/assets.js';
-import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../wasm-driver/metadata.js';
-import { checkCompatible } from '../wasm-driver/compat.js';
-import { rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
+import { KitsuneError } from '../format/errors.js';
+import { throwIfAborted, untilAborted } from '../format/abort.js';
+import { assetsBase, type AssetsOption } from '../format/assets.js';
+import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../format/metadata.js';
+import { checkCompatible } from '../format/compat.js';
+import { rewriteCustomSections } from '../format/wasm-sections.js';
 import { runtimeHeader, posixHeaders } from './kitsune-header.js';
 import { planMigration, XF_FILE, type MigrationPlan } from './xf-gen.js';
 import { parseXf, type XfSpec } from './xf-parser.js';
+import { promoteSymbols } from './promote-symbols.js';
 
 export interface SourceFile { path: string; text: string }
 
@@ -32,7 +34,7 @@ export interface BuildOptions {
   name?: string;
   /** Called as the build goes: its phase and how far it has come (0..1), for a progress bar. */
   progress?: Progress;
-  /** Stops the build at the next phase boundary with a KitsuneError E_ABORTED (clang cannot be interrupted mid-compile). */
+  /** Stops the build at the next step with a KitsuneError E_ABORTED (clang cannot be interrupted mid-compile). */
   signal?: AbortSignal;
   /**
    * Base URL (or, in Node, folder) of the package's run-time files: kitsune.h,
@@ -81,7 +83,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const spec: XfSpec | undefined = options.xf ? parseXf(options.xf.text, options.xf.path) : undefined;
   if (spec && !oldMeta) throw new KitsuneError('E_USAGE', `${options.xf!.path}: a .xf spec describes an update, so it needs --from the version it updates`);
 
-  // Weights: typical seconds of each phase on a laptop (clang's first load dominates).
+  // Weights: typical seconds of each phase (clang's first load dominates).
   const phases: [BuildPhase, number][] = [
     ...(clangLoaded() ? [] : [['loading-clang', 6] as [BuildPhase, number]]),
     ['compiling', 1.5], ...(oldMeta ? [['compiling-migration', 1] as [BuildPhase, number]] : []), ['asyncify', 0.5],
@@ -111,8 +113,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   putFile(tree, `${INCLUDE}/kitsune.h`, kitsuneH);
   putFile(tree, `${INCLUDE}/kitsune_xf.h`, xfH);
   for (const [p, text] of Object.entries(posix)) putFile(tree, `${INCLUDE}/${p}`, text);
-  aborted();
   const opt = options.optimize ?? 2;
+  // Each file goes through clang's front end to LLVM IR (at -O, with no LLVM
+  // passes yet), then promote-symbols.ts gives its variables and address-taken
+  // functions identities the loader can bind; one more clang call optimizes,
+  // generates code and links. See promote-symbols.ts for why.
   // -fno-zero-initialized-in-bss: with --shared-memory, wasm-ld moves .bss
   // after .data but the DWARF addresses of .bss variables keep the object
   // order (checked: a static's DWARF offset was 8 bytes off), and migration
@@ -120,26 +125,50 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // -fkeep-persistent-storage-variables: otherwise the optimizer may fold a
   // static into a constant or shrink it to a flag (a static that only ever
   // holds 0 or 40 became one byte), and the next version would read garbage.
-  // --export-all: function pointers move to the new version's function of
-  // the same name, which must therefore exist and be found by name.
-  const args = (extra: string[]) => [
-    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fno-zero-initialized-in-bss', '-fkeep-persistent-storage-variables',
+  const frontEnd = (src: string, out: string) => [
+    `-O${opt}`, '-Xclang', '-disable-llvm-passes', '-S', '-emit-llvm', '-g', '-fPIC', '-mno-extended-const',
+    '-fno-zero-initialized-in-bss', '-fkeep-persistent-storage-variables',
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
-    '-fdiagnostics-color=never',
+    '-fdiagnostics-color=never', src, '-o', out,
+  ];
+  // --export-all: function pointers move to the new version's function of
+  // the same name, which must therefore exist and be found by name.
+  const link = (irs: string[]) => [
+    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fdiagnostics-color=never',
     '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,--unresolved-symbols=import-dynamic',
     '-Wl,--shared-memory', '-Wl,--no-check-features', '-Wl,--export-all',
     ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),
-    '-o', '/out/version.wasm',
-    ...options.sources.map((s) => mount(s.path)), ...extra,
+    '-o', '/out/version.wasm', ...irs,
   ];
   const names = options.sources.map((s) => s.path).join(' ');
-  report('compiling', 0, `compiling ${names}`);
-  let r = await runClang(args([]), tree, clangBase);
-  aborted();
-  let diagnostics = unmount(r.diagnostics);
-  let linked = getFile(r.files, '/out/version.wasm');
-  if (!r.ok || !linked) throw new BuildError(`could not compile ${names}:`, diagnostics);
+  let diagnostics = '';
+  // Within a compiling phase: the clang runs done of those it needs (each file, then the link).
+  let phase: BuildPhase = 'compiling', runs = 0, done = 0;
+  const step = (what: string) => { aborted(); report(phase, done / Math.max(1, runs), what); };
+  const clang = async (args: string[]) => { const r = await runClang(args, tree, clangBase); done++; aborted(); return r; };
+  /** One file to promoted IR in the tree; its diagnostics are kept. */
+  const toIr = async (path: string, i: number, what: string): Promise<string> => {
+    const out = `/ir/${i}.ll`;
+    const r = await clang(frontEnd(mount(path), out));
+    diagnostics += unmount(r.diagnostics);
+    const ll = getFile(r.files, out);
+    if (!r.ok || !ll) throw new BuildError(`could not compile ${what}:`, diagnostics);
+    putFile(tree, out, promoteSymbols(new TextDecoder().decode(ll), path).ll);
+    return out;
+  };
+  const linkIr = async (irs: string[], what: string): Promise<Uint8Array> => {
+    const r = await clang(link(irs));
+    diagnostics += unmount(r.diagnostics);
+    const wasm = getFile(r.files, '/out/version.wasm');
+    if (!r.ok || !wasm) throw new BuildError(`could not link ${what}:`, diagnostics);
+    return wasm;
+  };
+  runs = options.sources.length + 1;
+  step(`compiling ${names}`);
+  const irs: string[] = [];
+  for (const [i, src] of options.sources.entries()) irs.push(await toIr(src.path, i, src.path));
+  let linked = await linkIr(irs, names);
   const notes: string[] = [];
 
   let dwarf = readVersionDwarf(linked, names);
@@ -152,13 +181,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       throw new KitsuneError('E_XF_REFUSED', `this update cannot carry the running state over (${plan.problems.length} reason(s)); nothing was built:`, plan.problems);
     }
     if (plan.code) {
-      report('compiling-migration', 0, `compiling the generated migration (${plan.entries.length} variable(s))`);
+      phase = 'compiling-migration'; runs = 2; done = 0;
+      step(`compiling the generated migration (${plan.entries.length} variable(s))`);
       putFile(tree, `${ROOT}/${XF_FILE}`, plan.code);
-      r = await runClang(args([`${ROOT}/${XF_FILE}`]), tree, clangBase);
-      aborted();
-      diagnostics = unmount(r.diagnostics);
-      linked = getFile(r.files, '/out/version.wasm');
-      if (!r.ok || !linked) throw new BuildError(`could not compile the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules'):`, diagnostics);
+      const what = `the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules')`;
+      const xfIr = await toIr(`${ROOT}/${XF_FILE}`, irs.length, what);
+      linked = await linkIr([...irs, xfIr], what);
       dwarf = readVersionDwarf(linked, names);
       variables = variablesOf(dwarf).filter((v) => !v.key.startsWith(`${XF_FILE}/`) && v.file !== XF_FILE);
     }

@@ -2,7 +2,8 @@
 // over an in-memory file tree. Loading it fetches about 105 MB of Wasm and
 // takes seconds, so it is loaded once per process (or page), reporting the
 // bytes fetched to whoever waits for it and printing nothing.
-import { KitsuneError, messageOf, untilAborted } from '../wasm-driver/errors.js';
+import { KitsuneError, messageOf } from '../format/errors.js';
+import { untilAborted } from '../format/abort.js';
 
 export type Tree = { [name: string]: Tree | string | Uint8Array };
 

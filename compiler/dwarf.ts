@@ -5,6 +5,7 @@
 // DWARF 4 is clang's default; DWARF 5 forms and unit headers are accepted too.
 // Browser-safe: only Uint8Array, DataView and TextDecoder.
 
+import { KitsuneError } from '../format/errors.js';
 export type TypeId = number; // index into DwarfInfo.types
 export type CType =
   | { kind: 'void' }
@@ -36,10 +37,9 @@ export interface DwarfInfo { types: CType[]; variables: CVariable[]; producer?: 
 export interface DwarfSections { info: Uint8Array; abbrev: Uint8Array; str?: Uint8Array; strOffsets?: Uint8Array; addr?: Uint8Array; lineStr?: Uint8Array; line?: Uint8Array }
 export interface ReadDwarfOptions { noteLocalsFunctions?: string[] }
 
-export class DwarfError extends Error {
-  readonly code = 'E_DWARF';
+export class DwarfError extends KitsuneError {
   constructor(message: string, readonly section?: string, readonly offset?: number) {
-    super(section !== undefined && offset !== undefined ? `${message} (at ${section} offset 0x${offset.toString(16)})` : message);
+    super('E_DWARF', section !== undefined && offset !== undefined ? `${message} (at ${section} offset 0x${offset.toString(16)})` : message);
     this.name = 'DwarfError';
   }
 }

@@ -1,10 +1,10 @@
 // The runtime's headers that every build mounts on its include path:
 // kitsune.h for programs, kitsune_xf.h for generated migration code, and the
 // POSIX headers wasi-libc lacks (include/, listed in include/index.json).
-// Read from the assets base (wasm-driver/assets.ts): the package's runtime/
+// Read from the assets base (format/assets.ts): the package's runtime/
 // folder by default, in Node from disk and in a browser by fetch.
-import { loadTextAsset } from '../wasm-driver/assets.js';
-import { KitsuneError, messageOf } from '../wasm-driver/errors.js';
+import { loadTextAsset } from '../format/assets.js';
+import { KitsuneError, messageOf } from '../format/errors.js';
 
 const cache = new Map<string, Promise<string>>();
 

@@ -5,7 +5,8 @@
 // the new version and runs inside it during the update (runtime/kitsune_xf.h).
 import { typeSignature, typeName, typeSize, type CType, type CField, type DwarfInfo, type TypeId } from './dwarf.js';
 import { rewriteDollars, type XfSpec, type XfPath, type XfRule, type XfLoc } from './xf-parser.js';
-import type { KitsuneVariable, XfEntry } from '../wasm-driver/metadata.js';
+import type { KitsuneVariable, XfEntry } from '../format/metadata.js';
+import { KitsuneError } from '../format/errors.js';
 
 /** One version's types and variables, as the `kitsune` section carries them. */
 export interface XfSide { types: CType[]; variables: KitsuneVariable[] }
@@ -674,7 +675,10 @@ class Generator {
   }
 }
 
-export class XfError extends Error {}
+/** A rule body that uses a `$` form where it has no meaning, or names a type that does not exist. */
+export class XfError extends KitsuneError {
+  constructor(message: string) { super('E_XF_RULE', message); this.name = 'XfError'; }
+}
 
 /** The E_ARRAY(n) count of a flexible array member field, if it is one. */
 function flexibleCount(g: Graph, f: CField): string | undefined {
@@ -774,7 +778,7 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
     try {
       code = needed.length ? new Generator(pl, rules, o, n).generate(needed) : null;
     } catch (e) {
-      if (e instanceof XfError || (e as { code?: string }).code === 'E_XF_SYNTAX') problems.push((e as Error).message);
+      if (e instanceof XfError || (e instanceof KitsuneError && e.code === 'E_XF_SYNTAX')) problems.push(e.message);
       else throw e;
     }
   }

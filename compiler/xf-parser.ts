@@ -11,7 +11,7 @@
 // for the code generator. Every node carries its location in the spec so that
 // errors in generated code can be reported against the spec.
 // Browser-safe: no Node imports.
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 /** 1-based; columns count UTF-16 code units, a tab counts one. */
 export interface XfLoc { file: string; line: number; column: number }

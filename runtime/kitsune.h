@@ -24,7 +24,11 @@ extern "C" {
 
 /* Non-zero while an update is requested or under way. Lives in the persistent
  * runtime's memory; the host raises it from another thread, so it is read with
- * one plain load and no call when nothing is pending. */
+ * one plain load and no call when nothing is pending. Its bits are
+ * wasm-driver/common/state-word.ts's STATE_BITS (the runtime build checks
+ * that the two agree). */
+#define KITSUNE_STATE_REQUESTED 1 /* an update is requested: the next update point takes it */
+#define KITSUNE_STATE_UPDATING 2  /* a new version runs, before commit */
 extern volatile int __kitsune_state;
 
 /* The slow path of an update point: the only import the Asyncify pass treats

@@ -10,61 +10,23 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kitsune_table.h"
 
-/* Bit 0: an update is requested. Bit 1: a new version runs before commit.
- * Written by the host, from another thread, with atomic stores. */
+/* KITSUNE_STATE_REQUESTED | KITSUNE_STATE_UPDATING (kitsune.h). Written by
+ * the host, from another thread, with atomic stores. */
 volatile int __kitsune_state = 0;
 
-/* ---- allocation tracking during an update: an open-addressing set ---- */
+/* ---- allocation tracking during an update: a set of the new version's blocks ---- */
 
-static uintptr_t *track_slots = 0; /* 0 = empty, 1 = deleted */
-static size_t track_cap = 0, track_used = 0, track_live = 0;
+static kt_table track;
 static int tracking = 0;
-
-static size_t track_hash(uintptr_t p) { return (size_t)((p >> 3) * 2654435761u); }
-
-static int track_insert(uintptr_t p);
-
-static int track_grow(void) {
-  uintptr_t *old = track_slots;
-  size_t old_cap = track_cap;
-  size_t cap = old_cap ? old_cap * 2 : 1024;
-  uintptr_t *slots = calloc(cap, sizeof *slots);
-  if (!slots) return 0;
-  track_slots = slots;
-  track_cap = cap;
-  track_used = track_live = 0;
-  for (size_t i = 0; i < old_cap; i++)
-    if (old[i] > 1) track_insert(old[i]);
-  free(old);
-  return 1;
-}
-
-static int track_insert(uintptr_t p) {
-  if ((track_used + 1) * 4 >= track_cap * 3 && !track_grow()) return 0;
-  size_t mask = track_cap - 1, i = track_hash(p) & mask;
-  while (track_slots[i] > 1) i = (i + 1) & mask;
-  if (track_slots[i] == 0) track_used++;
-  track_slots[i] = p;
-  track_live++;
-  return 1;
-}
-
-static void track_remove(uintptr_t p) {
-  if (!track_cap) return;
-  size_t mask = track_cap - 1, i = track_hash(p) & mask;
-  while (track_slots[i] != 0) {
-    if (track_slots[i] == p) { track_slots[i] = 1; track_live--; return; }
-    i = (i + 1) & mask;
-  }
-}
 
 /* Tracking failure (no memory for the set) is reported to the host, which
  * fails the update: a rollback must be able to free everything. */
 static int track_failed = 0;
 
 static void *tracked(void *p) {
-  if (p && tracking && !track_insert((uintptr_t)p)) track_failed = 1;
+  if (p && tracking && !kt_put(&track, (uintptr_t)p, 0)) track_failed = 1;
   return p;
 }
 
@@ -73,7 +35,7 @@ void *__kitsune_calloc(size_t n, size_t m) { return tracked(calloc(n, m)); }
 void *__kitsune_aligned_alloc(size_t a, size_t n) { return tracked(aligned_alloc(a, n)); }
 void *__kitsune_realloc(void *p, size_t n) {
   void *q = realloc(p, n);
-  if (tracking && q && q != p) { if (p) track_remove((uintptr_t)p); tracked(q); }
+  if (tracking && q && q != p) { if (p) kt_remove(&track, (uintptr_t)p); tracked(q); }
   else if (tracking && q && !p) tracked(q);
   return q;
 }
@@ -83,7 +45,7 @@ int __kitsune_posix_memalign(void **out, size_t a, size_t n) {
   return r;
 }
 void __kitsune_free(void *p) {
-  if (tracking && p) track_remove((uintptr_t)p);
+  if (tracking && p) kt_remove(&track, (uintptr_t)p);
   free(p);
 }
 char *__kitsune_strdup(const char *s) { return tracked(strdup(s)); }
@@ -97,10 +59,8 @@ void __kitsune_track_begin(void) {
 /* Commit: the new version's blocks are simply its blocks now. */
 int __kitsune_track_commit(void) {
   tracking = 0;
-  size_t n = track_live;
-  free(track_slots);
-  track_slots = 0;
-  track_cap = track_used = track_live = 0;
+  size_t n = track.live;
+  kt_free(&track);
   return (int)n;
 }
 
@@ -108,11 +68,8 @@ int __kitsune_track_commit(void) {
 int __kitsune_track_rollback(void) {
   tracking = 0;
   size_t n = 0;
-  for (size_t i = 0; i < track_cap; i++)
-    if (track_slots[i] > 1) { free((void *)track_slots[i]); n++; }
-  free(track_slots);
-  track_slots = 0;
-  track_cap = track_used = track_live = 0;
+  for (kt_entry *e = kt_first(&track); e; e = kt_next(&track, e)) { free((void *)e->key); n++; }
+  kt_free(&track);
   return (int)n;
 }
 

@@ -17,65 +17,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include "kitsune_table.h"
 
 #define XF_DEEP 1u
 
 void __kitsune_wipe(void *p, size_t n);
 int __kitsune_xf_is_block(const void *p);
 
-typedef struct { uintptr_t old, neu; } xf_entry;
-
-static xf_entry *map = 0;
-static size_t map_cap = 0, map_used = 0;
+/* old -> new address; the low bit of the new one marks a deep transform. */
+static kt_table map;
 static int xf_oom = 0;
 
 static uintptr_t old_lo = 0, old_hi = 0;
 
-static size_t xf_hash(uintptr_t p) { return (size_t)((p >> 2) * 2654435761u); }
-
-static int map_put(uintptr_t old, uintptr_t neu);
-
-static int map_grow(void) {
-  xf_entry *prev = map;
-  size_t prev_cap = map_cap;
-  size_t cap = prev_cap ? prev_cap * 2 : 4096;
-  xf_entry *m = calloc(cap, sizeof *m);
-  if (!m) return 0;
-  map = m;
-  map_cap = cap;
-  map_used = 0;
-  for (size_t i = 0; i < prev_cap; i++)
-    if (prev[i].old) map_put(prev[i].old, prev[i].neu);
-  free(prev);
-  return 1;
-}
-
-static int map_put(uintptr_t old, uintptr_t neu) {
-  if ((map_used + 1) * 2 >= map_cap && !map_grow()) return 0;
-  size_t mask = map_cap - 1, i = xf_hash(old) & mask;
-  while (map[i].old && map[i].old != old) i = (i + 1) & mask;
-  if (!map[i].old) map_used++;
-  map[i].old = old;
-  map[i].neu = neu;
-  return 1;
-}
-
-/* The new address of an old object, or 0. The low bit of the stored value
- * marks a deep transform (the old block is freed at commit). */
+/* The new address of an old object, or 0. */
 void *__kitsune_xf_lookup(const void *old) {
-  if (!map_cap) return 0;
-  size_t mask = map_cap - 1, i = xf_hash((uintptr_t)old) & mask;
-  while (map[i].old) {
-    if (map[i].old == (uintptr_t)old) return (void *)(map[i].neu & ~(uintptr_t)XF_DEEP);
-    i = (i + 1) & mask;
-  }
-  return 0;
+  kt_entry *e = kt_find(&map, (uintptr_t)old);
+  return e ? (void *)(e->val & ~(uintptr_t)XF_DEEP) : 0;
 }
 
 /* Records old -> neu. deep: the old block was copied into a new one and is
  * freed at commit. Returns 0 when out of memory (the update then fails). */
 int __kitsune_xf_insert(const void *old, void *neu, int deep) {
-  if (!map_put((uintptr_t)old, (uintptr_t)neu | (deep ? XF_DEEP : 0))) { xf_oom = 1; return 0; }
+  if (!kt_put(&map, (uintptr_t)old, (uintptr_t)neu | (deep ? XF_DEEP : 0))) { xf_oom = 1; return 0; }
   return 1;
 }
 
@@ -89,21 +53,16 @@ int __kitsune_xf_insert(const void *old, void *neu, int deep) {
  */
 void *__kitsune_xf_place(const void *old, size_t bytes, int *fresh) {
   *fresh = 0;
-  if ((map_used + 1) * 2 >= map_cap && !map_grow()) { xf_oom = 1; return 0; }
-  size_t mask = map_cap - 1, i = xf_hash((uintptr_t)old) & mask;
-  while (map[i].old) {
-    if (map[i].old == (uintptr_t)old) return (void *)(map[i].neu & ~(uintptr_t)XF_DEEP);
-    i = (i + 1) & mask;
-  }
+  if (!kt_reserve(&map)) { xf_oom = 1; return 0; }
+  kt_entry *e = kt_slot(&map, (uintptr_t)old);
+  if (e->key == (uintptr_t)old) return (void *)(e->val & ~(uintptr_t)XF_DEEP);
   if (!__kitsune_xf_is_block(old)) { *fresh = -1; return 0; }
   void *neu = (void *)old;
   if (bytes) {
     neu = calloc(1, bytes);
     if (!neu) { xf_oom = 1; return 0; }
   }
-  map[i].old = (uintptr_t)old;
-  map[i].neu = (uintptr_t)neu | (bytes ? XF_DEEP : 0);
-  map_used++;
+  kt_fill(&map, e, (uintptr_t)old, (uintptr_t)neu | (bytes ? XF_DEEP : 0));
   *fresh = 1;
   return neu;
 }
@@ -150,50 +109,42 @@ void __kitsune_wipe(void *p, size_t n) {
 
 static void clear(void) {
   while (journal) { journal_rec *r = journal; journal = r->prev; __kitsune_wipe(r, sizeof *r + r->size); free(r); }
-  __kitsune_wipe(map, map_cap * sizeof *map);
-  free(map);
-  map = 0;
-  map_cap = map_used = 0;
+  kt_free(&map);
   old_lo = old_hi = 0;
 }
 
 /* Old blocks that deep transforms replaced, waiting to be freed: the map of
  * the last committed migration. Freeing a million blocks takes long enough
  * that it happens after the update, when the program next waits. */
-static xf_entry *garbage = 0;
-static size_t garbage_cap = 0, garbage_at = 0;
+static kt_table garbage;
+static size_t garbage_at = 0;
 
-/* Frees up to `budget` old blocks; returns how many remain. */
+/* Frees up to `budget` old blocks; returns 1 while some remain. */
 int __kitsune_xf_release(int budget) {
-  for (; garbage_at < garbage_cap && budget > 0; garbage_at++) {
-    xf_entry *e = &garbage[garbage_at];
-    if (e->old && (e->neu & XF_DEEP)) {
-      void *p = (void *)e->old;
-      __kitsune_wipe(p, malloc_usable_size(p));
-      free(p);
+  for (; garbage_at < garbage.cap && budget > 0; garbage_at++) {
+    kt_entry *e = &garbage.e[garbage_at];
+    if (e->key > KT_REMOVED && (e->val & XF_DEEP)) {
+      void *p = (void *)e->key;
+      kt_wipe_free(p, malloc_usable_size(p));
       budget--;
     }
   }
-  if (garbage_at < garbage_cap) return 1;
-  __kitsune_wipe(garbage, garbage_cap * sizeof *garbage);
-  free(garbage);
-  garbage = 0;
-  garbage_cap = garbage_at = 0;
+  if (garbage_at < garbage.cap) return 1;
+  kt_free(&garbage);
+  garbage_at = 0;
   return 0;
 }
 
 /* Commit: the journal goes; old blocks replaced by deep transforms are
  * garbage, freed by __kitsune_xf_release. Returns how many there are. */
 int __kitsune_xf_commit(void) {
-  while (garbage) __kitsune_xf_release(1 << 30); /* an earlier update's, not yet released */
+  while (garbage.e) __kitsune_xf_release(1 << 30); /* an earlier update's, not yet released */
   int moved = 0;
-  for (size_t i = 0; i < map_cap; i++) if (map[i].old && (map[i].neu & XF_DEEP)) moved++;
+  for (kt_entry *e = kt_first(&map); e; e = kt_next(&map, e)) if (e->val & XF_DEEP) moved++;
   if (moved) {
     garbage = map;
-    garbage_cap = map_cap;
     garbage_at = 0;
-    map = 0;
-    map_cap = 0;
+    map = (kt_table){0};
   }
   clear();
   return moved;
@@ -204,8 +155,8 @@ int __kitsune_xf_rollback(void) {
   int restored = 0;
   for (journal_rec *r = journal; r; r = r->prev) { memcpy(r->addr, r + 1, r->size); restored++; }
   /* The new blocks of deep transforms, which no tracking recorded. */
-  for (size_t i = 0; i < map_cap; i++)
-    if (map[i].old && (map[i].neu & XF_DEEP)) free((void *)(map[i].neu & ~(uintptr_t)XF_DEEP));
+  for (kt_entry *e = kt_first(&map); e; e = kt_next(&map, e))
+    if (e->val & XF_DEEP) free((void *)(e->val & ~(uintptr_t)XF_DEEP));
   clear();
   return restored;
 }

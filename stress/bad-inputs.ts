@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess } from 'kitsune-wasm';
 import { parseXf } from '../compiler/xf-parser.js';
-import { rewriteCustomSections, sections, customSection } from '../wasm-driver/wasm-sections.js';
+import { rewriteCustomSections, sections, customSection } from '../format/wasm-sections.js';
 import { buildCached, baseVersions, Runner, Tally, ROOT, STRESS, OUT, COUNTER, log, within, type Rng, type Category } from './common.js';
 
 const CLI = path.join(ROOT, 'dist/cli/kitsune.js');

@@ -10,7 +10,8 @@ import { KitsuneProcess, type StartOptions, type KitsuneEvent } from 'kitsune-wa
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const STRESS = path.join(ROOT, 'stress');
 export const OUT = path.join(STRESS, 'out');
-export const COUNTER = fs.readFileSync(path.join(STRESS, 'programs/counter.c'), 'utf8');
+/** The tests' counter program, built with -DSTRESS (test/programs/counter.c says what that changes). */
+export const COUNTER = fs.readFileSync(path.join(ROOT, 'test/programs/counter.c'), 'utf8');
 export const CAP = 48;
 
 export const log = (msg: string) => process.stderr.write(`[stress ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -61,6 +62,7 @@ export interface BuildSpec { source?: string; file?: string; name?: string; defi
 export async function buildCached(spec: BuildSpec): Promise<Uint8Array> {
   const source = spec.source ?? COUNTER;
   const file = spec.file ?? 'counter.c';
+  if (spec.source === undefined) spec = { ...spec, defines: ['STRESS', ...(spec.defines ?? [])] };
   const key = crypto.createHash('sha256').update(JSON.stringify([toolchainHash(), source, file, spec.name ?? 'prog', spec.defines ?? [], spec.xf ?? null, spec.optimize ?? 1]));
   if (spec.from) key.update(spec.from);
   const p = path.join(OUT, 'cache', `${key.digest('hex').slice(0, 24)}.wasm`);

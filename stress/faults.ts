@@ -65,7 +65,7 @@ export async function runFaults(reps: number, r: Rng): Promise<Category[]> {
   for (const b of builds) built.push(await b());
   const [link, trapXf, oomXf, typeChanged, prestart, trap, exit, ret, oomMain, host, bigData, writeOld] = built;
   const faults: Fault[] = [
-    { name: 'read: file unreadable', source: () => r.pick(unreadable), outcome: 'refused', stage: /^read$/, reason: /no such file|cannot read|EISDIR|ELOOP|ENOTDIR/ },
+    { name: 'read: file unreadable', source: () => r.pick(unreadable), outcome: 'refused', stage: /^read$/, reason: /no such file|cannot read|expected a (regular )?file, found|EISDIR|ELOOP|ENOTDIR/ },
     { name: 'validate/compile: malformed module', source: () => r.pick(malformed), outcome: 'refused', stage: /^(validate|compile)$/, reason: /./ },
     { name: 'link: symbol nobody defines', source: () => link, outcome: 'rolled-back', stage: /^link$/, reason: /no_such_function/, isolated: true },
     { name: 'link: host out of memory (static data)', source: () => bigData, outcome: 'rolled-back', stage: /^link$/, reason: /out of memory allocating/, fillsMemory: true },

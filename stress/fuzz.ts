@@ -109,7 +109,7 @@ function xfFuzz(runs: number, seed: number): Category {
     try { parseXf(text); } catch { errors++; }
     if (p) throw new Error(p);
   }), { numRuns: runs, seed });
-  if (r.failed) failures.push(`parseXf(${JSON.stringify(r.counterexample?.[0]).slice(0, 300)}): ${String((r.errorInstance as Error)?.message ?? r.error).slice(0, 300)} (seed ${seed}, path ${r.counterexamplePath})`);
+  if (r.failed) failures.push(`parseXf(${JSON.stringify(r.counterexample?.[0]).slice(0, 300)}): ${String((r.errorInstance as Error | undefined)?.message ?? r.errorInstance).slice(0, 300)} (seed ${seed}, path ${r.counterexamplePath})`);
   return { category: `fuzz: .xf parser (${runs} inputs)`, cases: runs, passed: r.failed ? runs - 1 : runs, failed: r.failed ? 1 : 0, notes: `${errors} of ${cases} inputs rejected with XfSyntaxError, the rest parsed; fast-check seed ${seed}`, failures };
 }
 

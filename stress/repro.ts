@@ -4,7 +4,7 @@
 //   npx tsx stress/repro.ts meta-offset    a kitsune section with out-of-range offsets commits and loses the state
 //   npx tsx stress/repro.ts meta-null      a kitsune section holding `null` throws a TypeError, not a KitsuneError
 import { readMeta } from 'kitsune-wasm';
-import { rewriteCustomSections, customSection } from '../wasm-driver/wasm-sections.js';
+import { rewriteCustomSections, customSection } from '../format/wasm-sections.js';
 import { buildCached, baseVersions, Runner } from './common.js';
 
 const which = process.argv[2];

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { pack, install, bundlePage, serve, CHROMIUM, CHROMIUM_ARGS } from '../bench/installed-package.ts';
+import { pack, install, bundlePage, serve, CHROMIUM, CHROMIUM_ARGS } from '../bench/installed-package.js';
 
 const artifacts = new URL('./artifacts/', import.meta.url);
 let publicDir: string;

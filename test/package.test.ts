@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { pack, install, readmeBlocks, repoRoot, type Installed } from '../bench/installed-package.ts';
+import { pack, install, readmeBlocks, repoRoot, type Installed } from '../bench/installed-package.js';
 
 let installed: Installed;
 const project = () => installed.project;

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseXf, rewriteDollars, XfSyntaxError, type XfLoc, type XfPath } from '../compiler/xf-parser.js';
-import { KitsuneError } from '../wasm-driver/errors.js';
+import { KitsuneError } from '../format/errors.js';
 
 /** Runs fn, expects an XfSyntaxError with exactly this message (which starts with file:line:column). */
 function throwsXf(fn: () => unknown, message: string): void {

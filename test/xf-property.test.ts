@@ -57,7 +57,7 @@ test('oracle: a shared, cyclic heap walked in DFS order with the new field order
 test('property: random struct evolutions over random heaps migrate as the oracle says', async () => {
   const r = await fc.check(batchProperty(3), { seed: 20261125, numRuns: 4, endOnFailure: true });
   // fast-check's own report prints the whole heap: report the case and the first differences instead.
-  if (r.failed) assert.unreachable(`run ${r.numRuns} of seed ${r.seed} failed:\n${(r.errorInstance as Error | null)?.message ?? r.error}`);
+  if (r.failed) assert.unreachable(`run ${r.numRuns} of seed ${r.seed} failed:\n${(r.errorInstance as Error | null)?.message ?? String(r.errorInstance)}`);
 });
 
 test.run();

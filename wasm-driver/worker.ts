@@ -1,11 +1,11 @@
 // Entry point of the program's worker (a Node worker thread or a Web Worker).
 // The program runs here so that its blocking calls can block on Atomics.wait
 // while the host thread stays free to serve I/O and update requests.
-import { Program } from './program.js';
-import { SharedState } from './shared-state.js';
-import type { FromWorker, StartMessage, ToWorker, UpdateMessage } from './protocol.js';
-import { messageOf } from './errors.js';
-import { workerPort } from './platform.js';
+import { Program } from './worker/program.js';
+import { SharedState } from './common/shared-state.js';
+import type { FromWorker, StartMessage, ToWorker, UpdateMessage } from './common/protocol.js';
+import { messageOf } from '../format/errors.js';
+import { workerPort } from './worker/platform.js';
 
 const port = await workerPort();
 const updates = new Map<number, UpdateMessage>();
@@ -21,29 +21,29 @@ port.onMessage((m: ToWorker) => {
 });
 
 async function start(m: StartMessage) {
-  const shared = new SharedState(m.shared);
-  shared.dirs = m.dirs ?? [];
-  const program = new Program(m.memory, shared, {
-    post: (event) => send({ type: 'event', event }),
-    write: (fd, bytes) => send({ type: 'output', fd, bytes }, [bytes.buffer as ArrayBuffer]),
-    signalUpdate: (path) => send({ type: 'signal-update', path }),
-    nextUpdate: (id) => {
-      // Older requests the host withdrew are dropped.
-      for (const k of [...updates.keys()]) if (k < id) updates.delete(k);
-      const ready = updates.get(id);
-      if (ready) { updates.delete(id); return Promise.resolve(ready); }
-      return new Promise((resolve) => waiting.set(id, resolve));
-    },
-  }, m.args, m.env, m.stackSize, m.isTTY);
+  let program: Program | undefined;
   try {
-    const stateAddress = program.startRuntime(m.runtime, m.tableMin);
-    if (m.lineBuffered) program.lineBufferStdout();
-    send({ type: 'ready', stateAddress });
-    const dylink = WebAssembly.Module.customSections(m.version, 'dylink.0')[0];
-    const code = await program.run(m.version, m.meta, dylink ? new Uint8Array(dylink) : null);
+    program = new Program({
+      memory: m.memory, shared: new SharedState(m.shared), args: m.args, env: m.env, stackSize: m.stackSize, isTTY: m.isTTY, dirs: m.dirs,
+      runtime: m.runtime, tableMin: m.tableMin, lineBuffered: !!m.lineBuffered,
+      host: {
+        post: (event) => send({ type: 'event', event }),
+        write: (fd, bytes) => send({ type: 'output', fd, bytes }, [bytes.buffer as ArrayBuffer]),
+        signalUpdate: (path) => send({ type: 'signal-update', path }),
+        nextUpdate: (id) => {
+          // Older requests the host withdrew are dropped.
+          for (const k of [...updates.keys()]) if (k < id) updates.delete(k);
+          const ready = updates.get(id);
+          if (ready) { updates.delete(id); return Promise.resolve(ready); }
+          return new Promise((resolve) => waiting.set(id, resolve));
+        },
+      },
+    });
+    send({ type: 'ready', stateAddress: program.stateAddress });
+    const code = await program.run(m.version, m.meta, m.dylink);
     send({ type: 'done', code });
   } catch (e) {
-    program.flushStdio();
-    send({ type: 'done', code: 134, error: program.describeCrash(e) || messageOf(e) });
+    program?.flushStdio();
+    send({ type: 'done', code: 134, error: program?.describeCrash(e) || messageOf(e) });
   }
 }

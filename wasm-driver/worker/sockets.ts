@@ -2,15 +2,18 @@
 // sockaddrs in the program's memory, and call the host thread (sockets.ts),
 // which owns the connections. Blocking calls wait on the readiness words the
 // host publishes, never spinning. TCP over IPv4 and IPv6 only.
-import type { Posix, HostFn } from './posix.js';
-import { E } from './errno.js';
-import { READABLE, WRITABLE, RPC_CAPACITY } from './shared-state.js';
+import { E } from '../common/errno.js';
+import { READABLE, type SharedState } from '../common/shared-state.js';
+import type { FdTable } from './fd.js';
+import { SocketFd } from './fd-socket.js';
+import type { ProgramMemory } from './memory.js';
+import type { HostFn } from './signals.js';
+import type { Waits } from './waits.js';
 
 // wasi-libc's values (sys/socket.h, netinet/in.h).
 const AF_UNSPEC = 0, AF_INET = 1, AF_INET6 = 2;
 const SOCK_STREAM = 6, SOCK_NONBLOCK = 0x4000, SOCK_CLOEXEC = 0x2000;
 const SOL_SOCKET = 0x7fffffff, IPPROTO_TCP = 6, IPPROTO_IPV6 = 41;
-const MSG_PEEK = 1, MSG_DONTWAIT = 0x40;
 const OPTS: Record<string, string> = {
   [`${SOL_SOCKET}:2`]: 'reuseaddr', [`${SOL_SOCKET}:4`]: 'error', [`${SOL_SOCKET}:7`]: 'sndbuf', [`${SOL_SOCKET}:8`]: 'rcvbuf',
   [`${SOL_SOCKET}:9`]: 'keepalive', [`${SOL_SOCKET}:13`]: 'linger', [`${SOL_SOCKET}:15`]: 'reuseport', [`${SOL_SOCKET}:30`]: 'acceptconn',
@@ -73,9 +76,16 @@ export function parseV6(s: string): Uint8Array | null {
   return out;
 }
 
-export function socketCalls(px: Posix): Record<string, HostFn> {
-  const shared = px.shared;
+export interface SocketsContext { mem: ProgramMemory; shared: SharedState; fds: FdTable; waits: Waits }
+
+export function socketCalls(c: SocketsContext): Record<string, HostFn> {
+  const { mem: px, shared, fds, waits } = c;
   const call = (req: Record<string, unknown>, data?: Uint8Array) => shared.call(req, data);
+  /** The socket at `fd`, or -1 with errno set (EBADF, or ENOTSOCK for another kind). */
+  const sockOr = (fd: number): SocketFd | -1 => {
+    const s = fds.as(fd, SocketFd, E.NOTSOCK);
+    return typeof s === 'number' ? (px.fail(-s), -1) : s;
+  };
 
   function readAddr(ptr: number, len: number): SockAddr | number {
     if (!ptr || len < 2) return E.INVAL;
@@ -110,78 +120,77 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
     px.dv.setUint32(lenPtr, size, true);
   }
 
-  const sock = (fd: number) => px.socket(fd);
 
   const fns: Record<string, HostFn> = {
     socket: (domain, type, protocol) => {
       if (domain !== AF_INET && domain !== AF_INET6) return px.fail(E.AFNOSUPPORT);
       if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM) return px.fail(E.PROTONOSUPPORT);
       if (protocol !== 0 && protocol !== IPPROTO_TCP) return px.fail(E.PROTONOSUPPORT);
-      const fd = px.allocFd();
+      const fd = fds.lowestFree();
       if (fd < 0) return px.fail(E.MFILE);
       const family = domain === AF_INET ? 4 : 6;
       const r = call({ op: 'sock.open', fd, family });
       if (r.res.errno) return px.fail(r.res.errno as number);
-      px.fds.set(fd, { kind: 'socket', nonblock: (type & SOCK_NONBLOCK) !== 0, family });
+      fds.set(fd, new SocketFd(fd, family, (type & SOCK_NONBLOCK) !== 0, px, shared, waits));
       return fd;
     },
     bind: (fd, addr, len) => {
-      if (!sock(fd)) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      if (sockOr(fd) === -1) return -1;
       const a = readAddr(addr, len);
       if (typeof a === 'number') return px.fail(a);
       const r = call({ op: 'sock.bind', fd, host: a.host, port: a.port });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     listen: (fd) => {
-      if (!sock(fd)) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      if (sockOr(fd) === -1) return -1;
       const r = call({ op: 'sock.listen', fd });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     accept4: (fd, addr, lenPtr, flags) => {
-      const s = sock(fd);
-      if (!s) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      const s = sockOr(fd);
+      if (s === -1) return -1;
       for (;;) {
-        const newFd = px.allocFd();
+        const newFd = fds.lowestFree();
         if (newFd < 0) return px.fail(E.MFILE);
         const r = call({ op: 'sock.accept', fd, newFd });
         const errno = r.res.errno as number;
         if (!errno) {
-          px.fds.set(newFd, { kind: 'socket', nonblock: (flags & SOCK_NONBLOCK) !== 0, family: s.family });
+          fds.set(newFd, new SocketFd(newFd, s.family, (flags & SOCK_NONBLOCK) !== 0, px, shared, waits));
           writeAddr(addr, lenPtr, r.res.peer as { address: string; port: number; family: number });
           return newFd;
         }
         if (errno !== E.AGAIN || s.nonblock) return px.fail(errno);
         // An update request interrupts accept (EINTR), so that the loop reaches its update point.
-        const w = px.block(fd, READABLE, { restart: true, updateInterrupts: true });
+        const w = waits.block(() => s.readiness(), READABLE, { restart: true, updateInterrupts: true });
         if (w === 'intr') return px.fail(E.INTR);
       }
     },
     accept: (fd, addr, lenPtr) => fns.accept4(fd, addr, lenPtr, 0) as number,
     connect: (fd, addr, len) => {
-      const s = sock(fd);
-      if (!s) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      const s = sockOr(fd);
+      if (s === -1) return -1;
       const a = readAddr(addr, len);
       if (typeof a === 'number') return px.fail(a);
       const r = call({ op: 'sock.connect', fd, host: a.host, port: a.port, nonblock: s.nonblock });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
-    recv: (fd, buf, len, flags) => recvInto(px, fd, buf, len, flags),
+    recv: (fd, buf, len, flags) => recvInto(fd, buf, len, flags),
     recvfrom: (fd, buf, len, flags, addr, lenPtr) => {
-      const n = recvInto(px, fd, buf, len, flags);
+      const n = recvInto(fd, buf, len, flags);
       if (n >= 0 && addr) { const r = call({ op: 'sock.name', fd, peer: true }); if (!r.res.errno) writeAddr(addr, lenPtr, r.res as never); }
       return n;
     },
-    send: (fd, buf, len, flags) => sendFrom(px, fd, buf, len, flags),
-    sendto: (fd, buf, len, flags) => sendFrom(px, fd, buf, len, flags),
+    send: (fd, buf, len, flags) => sendFrom(fd, buf, len, flags),
+    sendto: (fd, buf, len, flags) => sendFrom(fd, buf, len, flags),
     shutdown: (fd, how) => {
-      if (!sock(fd)) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      if (sockOr(fd) === -1) return -1;
       // wasi-libc: SHUT_RD 1, SHUT_WR 2, SHUT_RDWR 3.
       if (how < 1 || how > 3) return px.fail(E.INVAL);
       const r = call({ op: 'sock.shutdown', fd, how });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     setsockopt: (fd, level, name, valPtr, len) => {
-      if (!sock(fd)) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      if (sockOr(fd) === -1) return -1;
       const opt = OPTS[`${level}:${name}`];
       if (!opt) return px.fail(E.NOPROTOOPT);
       const value = len >= 4 ? px.dv.getInt32(valPtr, true) : len >= 1 ? px.u8[valPtr] : 0;
@@ -189,7 +198,7 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     getsockopt: (fd, level, name, valPtr, lenPtr) => {
-      if (!sock(fd)) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+      if (sockOr(fd) === -1) return -1;
       const opt = OPTS[`${level}:${name}`];
       if (!opt) return px.fail(E.NOPROTOOPT);
       let value: number;
@@ -206,8 +215,7 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
     getpeername: (fd, addr, lenPtr) => names(fd, addr, lenPtr, true),
     getaddrinfo: (node, service, hints, res) => getaddrinfo(node, service, hints, res),
     freeaddrinfo: (p) => {
-      const free = px.ctx!.rt.free as (p: number) => void;
-      while (p) { const next = px.dv.getUint32(p + 28, true); free(p); p = next; }
+      while (p) { const next = px.dv.getUint32(p + 28, true); px.rt.free(p); p = next; }
     },
     gai_strerror: (code) => cstr(EAI_TEXT[code] ?? 'Unknown error'),
     // Numeric only (as with NI_NUMERICHOST | NI_NUMERICSERV): no reverse lookups.
@@ -228,7 +236,7 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
   };
 
   function names(fd: number, addr: number, lenPtr: number, peer: boolean): number {
-    if (!sock(fd)) return px.fail(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
+    if (sockOr(fd) === -1) return -1;
     const r = call({ op: 'sock.name', fd, peer });
     if (r.res.errno) return px.fail(r.res.errno as number);
     writeAddr(addr, lenPtr, r.res as never);
@@ -240,7 +248,7 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
     let p = strings.get(s);
     if (p === undefined) {
       const b = new TextEncoder().encode(s + '\0');
-      p = (px.ctx!.rt.malloc as (n: number) => number)(b.length);
+      p = px.rt.malloc(b.length);
       px.u8.set(b, p);
       strings.set(s, p);
     }
@@ -282,7 +290,7 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
     }
     addrs = addrs.filter((a) => family === AF_UNSPEC || (family === AF_INET ? a.family === 4 : a.family === 6));
     if (!addrs.length) return EAI.NONAME;
-    const malloc = px.ctx!.rt.malloc as (n: number) => number;
+    const malloc = px.rt.malloc;
     let head = 0, prev = 0;
     for (const a of addrs) {
       // One block: the addrinfo (32 bytes), then its sockaddr (32 bytes, 16-aligned).
@@ -305,67 +313,22 @@ export function socketCalls(px: Posix): Record<string, HostFn> {
     return 0;
   }
 
+  /** recv(): the count, or -1 with errno set. */
+  function recvInto(fd: number, buf: number, len: number, flags: number): number {
+    const s = sockOr(fd);
+    if (s === -1) return -1;
+    const r = s.recv(buf, len, flags);
+    return r < 0 ? px.fail(-r) : r;
+  }
+
+  /** send(): the count, or -1 with errno set. */
+  function sendFrom(fd: number, buf: number, len: number, flags: number): number {
+    const s = sockOr(fd);
+    if (s === -1) return -1;
+    const r = s.send(buf, len, flags);
+    return r < 0 ? px.fail(-r) : r;
+  }
+
   return fns;
 }
 
-/** recv(): the count, or -1 with errno set. */
-export function recvInto(px: Posix, fd: number, buf: number, len: number, flags: number): number {
-  const r = recvCore(px, fd, buf, len, flags);
-  return r < 0 ? px.fail(-r) : r;
-}
-
-/** send(): the count, or -1 with errno set. */
-export function sendFrom(px: Posix, fd: number, buf: number, len: number, flags: number): number {
-  const r = sendCore(px, fd, buf, len, flags);
-  return r < 0 ? px.fail(-r) : r;
-}
-
-/** recv(), and read() on a socket: the count, or minus the errno. */
-export function recvCore(px: Posix, fd: number, buf: number, len: number, flags: number): number {
-  const s = px.socket(fd);
-  if (!s) return -(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
-  if (len === 0) return 0;
-  for (;;) {
-    if (Atomics.load(px.shared.ready, fd) & (READABLE | 8)) {
-      const r = px.shared.call({ op: 'sock.recv', fd, max: Math.min(len, RPC_CAPACITY - 1024), peek: (flags & MSG_PEEK) !== 0 });
-      const errno = r.res.errno as number;
-      if (!errno) {
-        const n = r.res.n as number;
-        if (n) px.u8.set(r.data!, buf);
-        return n;
-      }
-      if (errno !== E.AGAIN) return -errno;
-    }
-    if (s.nonblock || flags & MSG_DONTWAIT) return -E.AGAIN;
-    // Reads restart after an update request (SA_RESTART), and after handlers installed with SA_RESTART.
-    if (px.block(fd, READABLE, { restart: true, updateInterrupts: false }) === 'intr') return -E.INTR;
-  }
-}
-
-/** send(), and write() on a socket: a blocking socket sends everything. The count, or minus the errno. */
-export function sendCore(px: Posix, fd: number, buf: number, len: number, flags: number): number {
-  const s = px.socket(fd);
-  if (!s) return -(px.fds.has(fd) ? E.NOTSOCK : E.BADF);
-  let sent = 0;
-  // The fast path: a connected socket with room goes through the outbox, and send() returns at once.
-  while (sent < len && (Atomics.load(px.shared.ready, fd) & (WRITABLE | 8)) === WRITABLE) {
-    const n = Math.min(len - sent, 64 * 1024);
-    if (!px.shared.post(fd, px.u8.slice(buf + sent, buf + sent + n))) {
-      if (s.nonblock || flags & MSG_DONTWAIT) return sent ? sent : -E.AGAIN;
-      px.shared.waitOutbox(100);
-      continue;
-    }
-    sent += n;
-  }
-  if (sent === len && len > 0) return sent;
-  while (sent < len || len === 0) {
-    const n = Math.min(len - sent, RPC_CAPACITY - 1024);
-    const r = px.shared.call({ op: 'sock.send', fd }, px.u8.slice(buf + sent, buf + sent + n));
-    const errno = r.res.errno as number;
-    if (!errno) { sent += r.res.n as number; if (len === 0) break; continue; }
-    if (errno !== E.AGAIN) return sent ? sent : -errno;
-    if (s.nonblock || flags & MSG_DONTWAIT) return sent ? sent : -E.AGAIN;
-    if (px.block(fd, WRITABLE, { restart: true, updateInterrupts: false }) === 'intr') return sent ? sent : -E.INTR;
-  }
-  return sent;
-}

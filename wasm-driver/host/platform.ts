@@ -1,14 +1,10 @@
-// What differs between Node and browsers: starting the worker, talking to
-// it, and reading files. Node-only calls say so plainly in a browser.
-import { KitsuneError, nodeOnly, messageOf } from './errors.js';
-import { assetsBase, loadAsset, type AssetsOption } from './assets.js';
-
-export const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-export interface Port {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-  onMessage(handler: (message: any) => void): void;
-}
+// What differs between Node and browsers on the host thread: starting the
+// program's worker, finding the runtime. Node-only calls say so plainly in a
+// browser.
+import { isNode } from '../../format/platform.js';
+import { messageOf } from '../../format/errors.js';
+import { assetsBase, loadAsset, type AssetsOption } from '../../format/assets.js';
+import type { Port } from '../common/protocol.js';
 
 export interface WorkerHandle extends Port {
   terminate(): Promise<void>;
@@ -28,13 +24,13 @@ interface NodeWorkerLike {
 /**
  * The program's worker: the URL of the package's worker entry
  * (`kitsune-wasm/worker`, built or served), or a function that starts it (a
- * Web Worker, or a Node worker thread). Default: worker.js beside this
- * module, which is right when the package is used unbundled.
+ * Web Worker, or a Node worker thread). Default: the package's worker.js,
+ * which is right when the package is used unbundled.
  */
 export type WorkerOption = string | URL | (() => Worker | NodeWorkerLike);
 
 export async function spawnWorker(option?: WorkerOption): Promise<WorkerHandle> {
-  const url = typeof option === 'function' ? undefined : option === undefined ? new URL('./worker.js', import.meta.url) : option;
+  const url = typeof option === 'function' ? undefined : option === undefined ? new URL('../worker.js', import.meta.url) : option;
   const what = url === undefined ? 'the program\'s worker (made by the `worker` option\'s function)' : `the program's worker ${String(url)}`;
   // A failure before the worker's first message is a failure to load it.
   let heard = false;
@@ -80,31 +76,9 @@ async function diagnoseScript(url: URL): Promise<string> {
   }
 }
 
-/** Inside the worker: the channel to the host. */
-export async function workerPort(): Promise<Port> {
-  if (isNode) {
-    const { parentPort } = await import('node:worker_threads');
-    if (!parentPort) notInWorker();
-    return { postMessage: (m, t) => parentPort.postMessage(m, t as never), onMessage: (h) => parentPort.on('message', h) };
-  }
-  if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined') notInWorker();
-  const scope = globalThis as unknown as { postMessage(m: unknown, t?: Transferable[]): void; addEventListener(n: string, h: (e: MessageEvent) => void): void };
-  return { postMessage: (m, t) => scope.postMessage(m, t ?? []), onMessage: (h) => scope.addEventListener('message', (e) => h(e.data)) };
-}
-
-function notInWorker(): never {
-  throw new KitsuneError('E_USAGE', 'kitsune-wasm/worker is the program\'s worker: start it as a worker (give its URL, or a function that starts it, as the `worker` option of KitsuneProcess.start) rather than importing it');
-}
-
-export async function readFile(path: string): Promise<Uint8Array> {
-  if (!isNode) nodeOnly(`reading ${path}`);
-  const fs = await import('node:fs/promises');
-  return new Uint8Array(await fs.readFile(path));
-}
-
 const runtimes = new Map<string, Promise<Uint8Array>>();
 
-/** runtime.wasm from the assets (wasm-driver/assets.ts): the package's runtime/ folder by default. */
+/** runtime.wasm from the assets (format/assets.ts): the package's runtime/ folder by default. */
 export function loadRuntime(assets?: AssetsOption): Promise<Uint8Array> {
   const base = assetsBase(assets);
   let p = runtimes.get(base.href);

@@ -5,10 +5,9 @@
 // a copy (`npx kitsune assets DIR` makes one). A file that is not there is a
 // KitsuneError naming it and saying what to do, never a bare ENOENT or 404.
 import { KitsuneError, messageOf } from './errors.js';
+import { isNode } from './platform.js';
 
 export type AssetsOption = string | URL;
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** The base URL of the assets, ending in "/". A string is a URL (relative to the page) or, in Node, a folder. */
 export function assetsBase(assets?: AssetsOption): URL {

@@ -2,18 +2,22 @@
 // output and input, and drives updates. The next version is read, checked and
 // compiled here, while the old one keeps running, so the program's pause holds
 // only what must happen inside it.
-import { KitsuneError, messageOf, throwIfAborted, untilAborted, abortError } from './errors.js';
-import { readMeta, verifyBuildId, type KitsuneMeta } from './metadata.js';
-import { checkCompatible } from './compat.js';
-import { importLimits, customSection } from './wasm-sections.js';
-import { SharedState, REQUESTED, Ctl } from './shared-state.js';
-import { spawnWorker, readFile, loadRuntime, isNode, type WorkerHandle, type WorkerOption } from './platform.js';
-import type { AssetsOption } from './assets.js';
-import { now } from './wasi.js';
-import { HostServices } from './host-services.js';
-import { SIGNAMES } from './signals.js';
+import { KitsuneError, messageOf } from '../../format/errors.js';
+import { throwIfAborted, untilAborted, abortError } from '../../format/abort.js';
+import type { AssetsOption } from '../../format/assets.js';
+import type { KitsuneMeta } from '../../format/metadata.js';
+import { checkCompatible } from '../../format/compat.js';
+import { importLimits } from '../../format/wasm-sections.js';
+import { SharedState, Ctl } from '../common/shared-state.js';
+import { StateWord } from '../common/state-word.js';
+import { isNode } from '../../format/platform.js';
+import { now } from '../common/clock.js';
+import { signalNumber } from '../common/signal-numbers.js';
+import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from '../common/protocol.js';
+import { spawnWorker, loadRuntime, type WorkerHandle, type WorkerOption } from './platform.js';
+import { prepareVersion, PrepareError, type VersionSource } from './prepare-version.js';
+import { HostServices } from './services.js';
 import type { Grants } from './sandbox.js';
-import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from './protocol.js';
 
 export interface StartOptions {
   /** argv[1..]; argv[0] is the module's name. */
@@ -55,7 +59,7 @@ export interface StartOptions {
    * The program's worker: the URL of the `kitsune-wasm/worker` entry (as
    * built by a bundler, or served), or a function that starts it, e.g.
    * `() => new Worker(new URL('./kitsune-worker.js', import.meta.url), { type: 'module' })`.
-   * Default: the package's own worker module, beside this one.
+   * Default: the package's own worker module.
    */
   worker?: WorkerOption;
   /**
@@ -90,7 +94,7 @@ export interface UpdateOptions {
   signal?: AbortSignal;
 }
 
-export type VersionSource = Uint8Array | string;
+export type { VersionSource };
 
 export class KitsuneProcess {
   /** Resolves with the exit code when the program ends. */
@@ -99,7 +103,7 @@ export class KitsuneProcess {
   private nextId = 1;
   private pending = new Map<number, (r: UpdateResult) => void>();
   private inFlight: Promise<UpdateResult> | undefined;
-  private stateIndex = -1;
+  private state: StateWord | undefined;
   private done = false;
   private listeners = new Set<(e: KitsuneEvent) => void>();
   private stopStdin: (() => void) | undefined;
@@ -125,12 +129,12 @@ export class KitsuneProcess {
     throwIfAborted(signal, what);
     requireSharedMemory();
     const name = typeof version === 'string' ? version : options.argv0 ?? 'program.wasm';
-    const bytes = typeof version === 'string' ? await untilAborted(readVersion(version), signal, what) : version;
-    const meta = readMeta(bytes, name);
-    requireSideModule(bytes, name);
-    await verifyBuildId(bytes, meta, name);
     const runtimeBytes = options.runtime ?? (await untilAborted(loadRuntime(options.assets), signal, what));
-    const [runtime, module] = await untilAborted(Promise.all([compileRuntime(runtimeBytes), compileVersion(bytes, name)]), signal, what);
+    const [runtime, first] = await untilAborted(Promise.all([
+      compileRuntime(runtimeBytes),
+      prepareVersion(version, name).catch((e) => { throw e instanceof PrepareError ? e.cause : e; }),
+    ]), signal, what);
+    const { module, meta, dylink } = first;
     const limits = importLimits(runtimeBytes);
     const maxPages = options.maxMemoryPages ?? 16384;
     const memory = new WebAssembly.Memory({ initial: Math.max(limits.memory?.min ?? 17, 17), maximum: maxPages, shared: true });
@@ -145,10 +149,10 @@ export class KitsuneProcess {
     const proc = new KitsuneProcess(worker, memory, shared, meta, options, exited);
     proc.resolveExit = resolveExit;
     proc.services = new HostServices(shared, options.grants ?? {}, (e) => proc.emit(e));
-    if (options.forwardSignals) proc.services.forwardProcessSignals((n) => proc.killBySignal(n));
+    if (options.forwardSignals) proc.services.signals.forwardProcessSignals((n) => proc.killBySignal(n));
     worker.onMessage((m: FromWorker) => {
       if (m.type === 'output') (m.fd === 1 ? out : err)(m.bytes);
-      else if (m.type === 'ready') { proc.stateIndex = m.stateAddress >> 2; resolveReady(); }
+      else if (m.type === 'ready') { proc.state = new StateWord(memory, m.stateAddress); resolveReady(); }
       else if (m.type === 'event') proc.onWorkerEvent(m.event);
       else if (m.type === 'signal-update') proc.onSignalUpdate(m.path);
       else if (m.type === 'done') {
@@ -168,7 +172,7 @@ export class KitsuneProcess {
       ? { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY }
       : { stdin: false, stdout: false, stderr: false });
     worker.postMessage({
-      type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta,
+      type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta, dylink,
       args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY, dirs: options.grants?.dirs ?? [],
       lineBuffered: options.lineBuffered ?? !!options.stdout,
     });
@@ -240,32 +244,25 @@ export class KitsuneProcess {
         this.emit({ type: 'update', result: r });
         return r;
       };
-      if (this.done) return refuse('wait', new KitsuneError('E_EXITED', 'the program has exited'));
+      if (this.done || !this.state) return refuse('wait', new KitsuneError('E_EXITED', 'the program has exited'));
+      const state = this.state;
       const { signal } = options;
       const what = 'the update';
-      let stage: UpdateStage = 'read';
-      let module: WebAssembly.Module, meta: KitsuneMeta;
+      let prepared;
       try {
         throwIfAborted(signal, what);
-        const bytes = typeof next === 'string' ? await untilAborted(readVersion(next), signal, what) : next;
-        stage = 'validate';
-        meta = readMeta(bytes, name);
-        requireSideModule(bytes, name);
-        await verifyBuildId(bytes, meta, name);
-        checkCompatible(this.meta, meta, name);
-        stage = 'compile';
-        module = await untilAborted(compileVersion(bytes, name), signal, what);
+        prepared = await untilAborted(prepareVersion(next, name, (meta) => checkCompatible(this.meta, meta, name)), signal, what);
         throwIfAborted(signal, what);
       } catch (e) {
-        return refuse(stage, e);
+        return e instanceof PrepareError ? refuse(e.stage, e.cause) : refuse('read', e);
       }
+      const { module, meta, dylink } = prepared;
       const result = new Promise<UpdateResult>((resolve) => this.pending.set(id, resolve));
       const requestedAt = now();
-      this.worker.postMessage({ type: 'update', id, module, meta, snapshot: !!options.snapshot, requestedAt });
+      this.worker.postMessage({ type: 'update', id, module, meta, dylink, snapshot: !!options.snapshot, requestedAt });
       Atomics.store(this.shared.ctl, Ctl.PendingUpdate, id);
       this.emit({ type: 'update-requested', id, to: meta.buildId });
-      const i32 = new Int32Array(this.memory.buffer);
-      Atomics.or(i32, this.stateIndex, REQUESTED);
+      state.request();
       // Like a signal: interrupts sleeps and polls so the program reaches an update point.
       this.shared.bump(Ctl.SignalSeq);
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -273,8 +270,7 @@ export class KitsuneProcess {
       const withdrawn = new Promise<UpdateResult>((resolve) => {
         // Withdraw the request unless the program has already claimed it.
         const withdraw = (why: () => KitsuneError) => {
-          const s = Atomics.load(i32, this.stateIndex);
-          if (s & REQUESTED && Atomics.compareExchange(i32, this.stateIndex, s, s & ~REQUESTED) === s) {
+          if (state.withdraw()) {
             this.pending.delete(id);
             resolve(refuse('wait', why()));
           }
@@ -313,10 +309,9 @@ export class KitsuneProcess {
    * (most signals end the program with exit code 128 + the signal's number).
    */
   signal(sig: number | string): void {
-    const n = typeof sig === 'number' ? sig : SIGNAMES[sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`];
-    if (!n || n < 1 || n > 31) throw new KitsuneError('E_USAGE', `expected a signal number (1-31) or name such as SIGINT, found ${JSON.stringify(sig)}`);
+    const n = signalNumber(sig);
     if (this.done) return;
-    this.services.signal(n, () => this.killBySignal(n));
+    this.services.signals.send(n, () => this.killBySignal(n));
   }
 
   private killBySignal(signo: number): void {
@@ -362,41 +357,6 @@ export class KitsuneProcess {
   }
 }
 
-async function readVersion(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if (e instanceof KitsuneError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new KitsuneError('E_READ', code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read it (${messageOf(e)})`);
-  }
-}
-
-async function compileRuntime(bytes: Uint8Array): Promise<WebAssembly.Module> {
-  try {
-    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  } catch (e) {
-    throw new KitsuneError('E_ASSET', `runtime.wasm: not a valid WebAssembly module (${messageOf(e)}); a server that answers a missing file with a page does this: check the \`assets\` URL`);
-  }
-}
-
-/** Shared memory (SharedArrayBuffer) is what lets the worker block while the page runs on. */
-function requireSharedMemory(): void {
-  if (isNode) return;
-  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
-  if (g.crossOriginIsolated === false || typeof g.SharedArrayBuffer !== 'function') {
-    throw new KitsuneError('E_NOT_ISOLATED', 'this page is not cross-origin isolated, so it cannot share memory with the program\'s worker (SharedArrayBuffer); serve the page with the headers `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`)');
-  }
-}
-
-async function compileVersion(bytes: Uint8Array, name: string): Promise<WebAssembly.Module> {
-  try {
-    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  } catch (e) {
-    throw new KitsuneError('E_COMPILE', `${name}: not a valid WebAssembly module (${messageOf(e)})`);
-  }
-}
-
 function defaultSink(fd: 1 | 2): (b: Uint8Array) => void {
   if (isNode) return (b) => (fd === 1 ? process.stdout : process.stderr).write(b);
   const dec = new TextDecoder();
@@ -415,9 +375,19 @@ function inheritStdin(proc: KitsuneProcess, filter: (b: Uint8Array) => Uint8Arra
   };
 }
 
-/** Versions load as position-independent side modules: without dylink.0 there is nothing to place. */
-function requireSideModule(bytes: Uint8Array, name: string): void {
-  if (!customSection(bytes, 'dylink.0')) {
-    throw new KitsuneError('E_MODULE', `${name}: expected a position-independent side module (a dylink.0 section), found a module without one; build it with \`kitsune build\``);
+async function compileRuntime(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new KitsuneError('E_ASSET', `runtime.wasm: not a valid WebAssembly module (${messageOf(e)}); a server that answers a missing file with a page does this: check the \`assets\` URL`);
+  }
+}
+
+/** Shared memory (SharedArrayBuffer) is what lets the worker block while the page runs on. */
+function requireSharedMemory(): void {
+  if (isNode) return;
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  if (g.crossOriginIsolated === false || typeof g.SharedArrayBuffer !== 'function') {
+    throw new KitsuneError('E_NOT_ISOLATED', 'this page is not cross-origin isolated, so it cannot share memory with the program\'s worker (SharedArrayBuffer); serve the page with the headers `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`)');
   }
 }

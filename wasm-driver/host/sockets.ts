@@ -5,10 +5,10 @@
 // and every call here answers at once, never waiting for the network: the
 // worker blocks on the readiness words this side publishes. Node only.
 import type * as Net from 'node:net';
-import { isNode } from './platform.js';
-import { SharedState, READABLE, WRITABLE, HANGUP, ERROR, type RpcAnswer } from './shared-state.js';
+import { isNode } from '../../format/platform.js';
+import { READABLE, WRITABLE, HANGUP, ERROR, type SharedState, type RpcAnswer } from '../common/shared-state.js';
+import { E, errnoFromNode } from '../common/errno.js';
 import type { Sandbox } from './sandbox.js';
-import { E } from './errno.js';
 
 /** Bytes queued for the program before the host stops reading a connection. */
 const HIGH_WATER = 4 << 20;
@@ -35,22 +35,6 @@ interface Sock {
 type Req = Record<string, any>;
 const ok = (res: Record<string, unknown> = {}, data?: Uint8Array): RpcAnswer => ({ res: { errno: 0, ...res }, data });
 const fail = (errno: number): RpcAnswer => ({ res: { errno } });
-
-function errnoOf(e: unknown): number {
-  switch ((e as { code?: string }).code) {
-    case 'EADDRINUSE': return E.ADDRINUSE;
-    case 'EADDRNOTAVAIL': return E.ADDRNOTAVAIL;
-    case 'ECONNREFUSED': return E.CONNREFUSED;
-    case 'ECONNRESET': return E.CONNRESET;
-    case 'EPIPE': return E.PIPE;
-    case 'ETIMEDOUT': return E.TIMEDOUT;
-    case 'EHOSTUNREACH': return E.HOSTUNREACH;
-    case 'ENETUNREACH': return E.NETUNREACH;
-    case 'EACCES': return E.ACCES;
-    case 'EAFNOSUPPORT': return E.AFNOSUPPORT;
-    default: return E.IO;
-  }
-}
 
 export class HostSockets {
   private socks = new Map<number, Sock>();
@@ -90,7 +74,7 @@ export class HostSockets {
       this.publish(s);
     });
     c.on('end', () => { s.eof = true; this.publish(s); });
-    c.on('error', (e) => { s.error ||= errnoOf(e); this.publish(s); });
+    c.on('error', (e) => { s.error ||= errnoFromNode(e); this.publish(s); });
     c.on('close', () => { s.eof = true; this.publish(s); });
     c.on('drain', () => this.publish(s));
     if (s.opts.get('nodelay')) c.setNoDelay(true);
@@ -125,7 +109,7 @@ export class HostSockets {
           this.publish(s);
         });
         const err = await new Promise<number>((resolve) => {
-          server.once('error', (e) => resolve(errnoOf(e)));
+          server.once('error', (e) => resolve(errnoFromNode(e)));
           server.listen({ host, port, backlog: 511, ipv6Only: !!s.opts.get('v6only') }, () => resolve(0));
         });
         if (err) return fail(err);
@@ -157,7 +141,7 @@ export class HostSockets {
         this.attach(s, c);
         const done = new Promise<number>((resolve) => {
           c.once('connect', () => { s.connecting = false; this.publish(s); resolve(0); });
-          c.once('error', (e) => { s.connecting = false; s.error = errnoOf(e); this.publish(s); resolve(s.error); });
+          c.once('error', (e) => { s.connecting = false; s.error = errnoFromNode(e); this.publish(s); resolve(s.error); });
         });
         if (req.nonblock) return fail(E.INPROGRESS);
         const e = await done;

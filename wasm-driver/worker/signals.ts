@@ -7,17 +7,27 @@
 // A blocking call that a handler interrupts returns EINTR unless the handler
 // was installed with SA_RESTART and the call is one Linux restarts (read,
 // recv, send, accept); poll, select and the sleeps always return EINTR.
-import type { Posix, VersionLike, HostFn } from './posix.js';
-import { Ctl } from './shared-state.js';
-import { E } from './errno.js';
-import { KitsuneError } from './errors.js';
-import { ExitSignal } from './wasi.js';
+import { Ctl, type SharedState } from '../common/shared-state.js';
+import { E } from '../common/errno.js';
+import { SIG, DEFAULT_IGNORED } from '../common/signal-numbers.js';
+import { KitsuneError, ExitSignal } from '../../format/errors.js';
+import type { ProgramMemory } from './memory.js';
+import type { Version } from './version.js';
+import type { SignalDelivery } from './waits.js';
 
-export const SIG = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, URG: 23, WINCH: 28 } as const;
-/** Signals whose default action is to do nothing. */
-const DEFAULT_IGNORED = new Set<number>([SIG.CHLD, SIG.CONT, SIG.URG, SIG.WINCH]);
-const SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
-export const SIGNAMES: Record<string, number> = Object.fromEntries(Object.entries(SIG).map(([k, v]) => [`SIG${k}`, v]));
+const SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_RESETHAND = 0x80000000;
+
+export type HostFn = (...a: number[]) => number | void;
+
+/** What delivery needs from the program: its table, the running version, and whether an update is under way. */
+export interface SignalsContext {
+  mem: ProgramMemory;
+  shared: SharedState;
+  table(): WebAssembly.Table;
+  current(): Version;
+  /** Signals are held while a new version runs before commit. */
+  updating(): boolean;
+}
 
 interface Disposition {
   /** The table index the program passed (0 = SIG_DFL). */
@@ -25,19 +35,19 @@ interface Disposition {
   flags: number;
   ignore: boolean;
   /** The version that installed it, its function, and that function's name. */
-  version?: VersionLike;
+  version?: Version;
   fn?: (...a: number[]) => unknown;
   name?: string;
 }
 
-export class Signals {
+export class Signals implements SignalDelivery {
   private disp = new Map<number, Disposition>();
   private delivering = false;
   private siginfo = 0;
   /** Whether every handler the last delivery ran had SA_RESTART. */
   lastRestart = true;
 
-  constructor(private readonly px: Posix) {}
+  constructor(private readonly c: SignalsContext) {}
 
   private publish(): void {
     let handled = 0, ignored = 0;
@@ -45,24 +55,24 @@ export class Signals {
       if (d.ignore) ignored |= 1 << n;
       else if (d.index) handled |= 1 << n;
     }
-    Atomics.store(this.px.shared.ctl, Ctl.HandledSignals, handled);
-    Atomics.store(this.px.shared.ctl, Ctl.IgnoredSignals, ignored);
+    Atomics.store(this.c.shared.ctl, Ctl.HandledSignals, handled);
+    Atomics.store(this.c.shared.ctl, Ctl.IgnoredSignals, ignored);
   }
 
   private isIgnoreFn(index: number): boolean {
     if (index === 1) return true;
-    const ign = this.px.ctx?.rt.__SIG_IGN;
-    return typeof ign === 'function' && this.px.ctx!.table.get(index) === ign;
+    const ign = this.c.mem.rt.__SIG_IGN;
+    return typeof ign === 'function' && this.c.table().get(index) === ign;
   }
 
   /** Installs a disposition; returns the previous table index. */
-  private install(v: VersionLike, signo: number, index: number, flags: number): number | null {
+  private install(v: Version, signo: number, index: number, flags: number): number | null {
     if (signo < 1 || signo > 31 || signo === SIG.KILL || signo === SIG.STOP) return null;
     const old = this.disp.get(signo)?.index ?? 0;
     if (index === 0) this.disp.delete(signo);
     else if (this.isIgnoreFn(index)) this.disp.set(signo, { index, flags, ignore: true });
     else {
-      const fn = this.px.ctx!.table.get(index) as Disposition['fn'];
+      const fn = this.c.table().get(index) as Disposition['fn'];
       if (!fn) return null;
       this.disp.set(signo, { index, flags, ignore: false, version: v, fn, name: this.nameOf(v, index, fn) });
     }
@@ -70,7 +80,7 @@ export class Signals {
     return old;
   }
 
-  private nameOf(v: VersionLike, index: number, fn: unknown): string | undefined {
+  private nameOf(v: Version, index: number, fn: unknown): string | undefined {
     const names = v.meta.tableFunctions ?? [];
     if (index >= v.tableBase && index < v.tableBase + v.tableSize && names[index - v.tableBase]) return names[index - v.tableBase];
     for (const [k, f] of Object.entries(v.exports)) if (f === fn) return k;
@@ -79,12 +89,12 @@ export class Signals {
 
   /** The handler's function in the version running now. */
   private resolve(signo: number, d: Disposition): (...a: number[]) => unknown {
-    const cur = this.px.ctx!.current();
+    const cur = this.c.current();
     if (d.version === cur) return d.fn!;
     const name = d.name;
     let fn: unknown = name ? cur.exports[name] : undefined;
     const names = cur.meta.tableFunctions ?? [];
-    if (typeof fn !== 'function' && name && names.includes(name)) fn = this.px.ctx!.table.get(cur.tableBase + names.indexOf(name));
+    if (typeof fn !== 'function' && name && names.includes(name)) fn = this.c.table().get(cur.tableBase + names.indexOf(name));
     if (typeof fn !== 'function') {
       throw new KitsuneError('E_RUNTIME', `signal ${signo}: its handler ${name ?? `(table slot ${d.index})`} was installed by version ${d.version!.meta.buildId}, and version ${cur.meta.buildId} has no function of that name; install the handler again in the new version`);
     }
@@ -95,8 +105,8 @@ export class Signals {
 
   /** Runs the handlers of pending signals; true when one ran. */
   deliver(): boolean {
-    if (this.delivering || !this.px.ctx || this.px.updating) return false;
-    const ctl = this.px.shared.ctl;
+    if (this.delivering || !this.c.mem.hasRuntime || this.c.updating()) return false;
+    const ctl = this.c.shared.ctl;
     let ran = false;
     this.lastRestart = true;
     this.delivering = true;
@@ -118,12 +128,11 @@ export class Signals {
         if (!(d.flags & SA_RESTART)) this.lastRestart = false;
         ran = true;
         if (d.flags & SA_SIGINFO) {
-          if (!this.siginfo) this.siginfo = (this.px.ctx.rt.malloc as (n: number) => number)(128);
-          this.px.u8.fill(0, this.siginfo, this.siginfo + 128);
-          this.px.dv.setInt32(this.siginfo, signo, true);
+          if (!this.siginfo) this.siginfo = this.c.mem.rt.malloc(128);
+          this.c.mem.u8.fill(0, this.siginfo, this.siginfo + 128);
+          this.c.mem.dv.setInt32(this.siginfo, signo, true);
           fn(signo, this.siginfo, 0);
         } else fn(signo);
-        void SA_NODEFER;
       }
     } finally {
       this.delivering = false;
@@ -133,17 +142,18 @@ export class Signals {
 
   /** Marks `signo` pending and delivers it now (raise, kill of ourselves). */
   raise(signo: number): number {
-    if (signo < 0 || signo > 31) return this.px.fail(E.INVAL);
+    if (signo < 0 || signo > 31) return this.c.mem.fail(E.INVAL);
     if (signo === 0) return 0;
     if (signo === SIG.KILL || signo === SIG.STOP) throw new ExitSignal(128 + signo);
-    Atomics.or(this.px.shared.ctl, Ctl.PendingSignals, 1 << signo);
+    Atomics.or(this.c.shared.ctl, Ctl.PendingSignals, 1 << signo);
     this.deliver();
     return 0;
   }
 
-  functions(v: VersionLike): Record<string, HostFn> {
-    const px = this.px;
-    const pid = () => (typeof px.ctx?.rt.getpid === 'function' ? (px.ctx.rt.getpid as () => number)() : 1);
+  /** The signal calls, for version `v` (a handler it installs is its function). */
+  functions(v: Version): Record<string, HostFn> {
+    const px = this.c.mem, shared = this.c.shared;
+    const pid = () => (typeof px.rt.getpid === 'function' ? (px.rt.getpid as () => number)() : 1);
     return {
       signal: (signo, handler) => {
         const old = this.install(v, signo, handler, SA_RESTART);
@@ -168,10 +178,7 @@ export class Signals {
         if (target !== 0 && target !== -1 && target !== pid()) return px.fail(E.SRCH);
         return this.raise(signo);
       },
-      alarm: (sec) => px.shared.call({ op: 'alarm', sec }).res.left as number,
-      pause: () => {
-        for (;;) { if (!px.shared.sleep(3600_000)) return px.fail(E.INTR); }
-      },
+      alarm: (sec) => shared.call({ op: 'alarm', sec }).res.left as number,
       siginterrupt: (signo, flag) => {
         const d = this.disp.get(signo);
         if (d) d.flags = flag ? d.flags & ~SA_RESTART : d.flags | SA_RESTART;
@@ -184,7 +191,7 @@ export class Signals {
       sigdelset: (set, n) => { if (n < 1 || n > 31) return px.fail(E.INVAL); if (n <= 8) px.u8[set] &= ~(1 << (n - 1)); return 0; },
       sigismember: (set, n) => (n >= 1 && n <= 8 && px.u8[set] & (1 << (n - 1)) ? 1 : 0),
       sigprocmask: (_how, _set, old) => { if (old) px.u8[old] = 0; return 0; },
-      sigpending: (set) => { px.u8[set] = Atomics.load(px.shared.ctl, Ctl.PendingSignals) >> 1 & 0xff; return 0; },
+      sigpending: (set) => { px.u8[set] = Atomics.load(shared.ctl, Ctl.PendingSignals) >> 1 & 0xff; return 0; },
     };
   }
 }

@@ -1,6 +1,7 @@
 // Messages between the host thread (process.ts) and the program's worker
 // (worker.ts), and the update result both sides speak of.
-import type { KitsuneMeta } from './metadata.js';
+import type { KitsuneMeta } from '../../format/metadata.js';
+import type { DylinkInfo } from '../../format/wasm-sections.js';
 
 export type UpdateStage = 'read' | 'validate' | 'compile' | 'wait' | 'unwind' | 'link' | 'init' | 'migrate' | 'main' | 'commit';
 
@@ -66,12 +67,14 @@ export interface StartMessage {
   tableMin: number;
   version: WebAssembly.Module;
   meta: KitsuneMeta;
+  /** The version's dylink.0, parsed once on the host. */
+  dylink: DylinkInfo;
   args: string[];
   env: Record<string, string>;
   stackSize: number;
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
   /** Directories granted with --dir (the worker serves files itself). */
-  dirs?: string[];
+  dirs: string[];
   /** Make the program's stdout line-buffered (the host shows output as it comes). */
   lineBuffered?: boolean;
 }
@@ -81,6 +84,7 @@ export interface UpdateMessage {
   id: number;
   module: WebAssembly.Module;
   meta: KitsuneMeta;
+  dylink: DylinkInfo;
   snapshot: boolean;
   requestedAt: number;
 }
@@ -93,3 +97,9 @@ export type FromWorker =
   | { type: 'event'; event: KitsuneEvent }
   | { type: 'signal-update'; path: string | null }
   | { type: 'done'; code: number; error?: string };
+
+/** One end of the channel between the host thread and the worker (a Node MessagePort or a Worker). */
+export interface Port {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onMessage(handler: (message: any) => void): void;
+}

@@ -1,11 +1,9 @@
-// State shared between the host thread and the program's worker, in a
+// The channel between the host thread and the program's worker, in a
 // SharedArrayBuffer: the words each side waits on, the stdin pipe, the
 // readiness of every descriptor the host serves (sockets), pending signals,
-// and a channel for synchronous calls from the program to the host.
-
-/** Bits of `__kitsune_state` in the program's memory. */
-export const REQUESTED = 1;
-export const UPDATING = 2;
+// the outbox of sends, and synchronous calls from the program to the host.
+// Only primitives live here; what the worker builds on them (sleeps, blocking
+// reads) is worker/waits.ts.
 
 /** Words of the control block. */
 export const enum Ctl {
@@ -138,15 +136,6 @@ export class SharedState {
     }
   }
 
-  /** Worker side: the directories granted with --dir (set from the start message). */
-  dirs: string[] = [];
-
-  /**
-   * Worker side: delivers pending signals at a safe point. Set by the POSIX
-   * layer; returns true when a handler ran (a wait it cut short is EINTR).
-   */
-  onSignals: (() => boolean) | undefined;
-
   bump(word: Ctl): void {
     Atomics.add(this.ctl, word, 1);
     Atomics.notify(this.ctl, word);
@@ -204,40 +193,6 @@ export class SharedState {
     Atomics.store(this.ctl, Ctl.StdinRead, read + n);
     Atomics.notify(this.ctl, Ctl.StdinRead);
     return out;
-  }
-
-  /**
-   * Program side: blocks until data or end of input. Update requests never
-   * interrupt it (SA_RESTART); a signal whose handler was installed without
-   * SA_RESTART does: then null (EINTR).
-   */
-  readStdin(max: number, interruptible: () => boolean = () => false): Uint8Array | null {
-    for (;;) {
-      const seq = Atomics.load(this.ctl, Ctl.Wake);
-      if (this.stdinAvailable() > 0) return this.takeStdin(max);
-      if (this.stdinClosed()) return new Uint8Array(0);
-      if (this.deliver() && interruptible()) return null;
-      Atomics.wait(this.ctl, Ctl.Wake, seq);
-    }
-  }
-
-  /** Runs pending signal handlers; true when one ran. */
-  deliver(): boolean {
-    return Atomics.load(this.ctl, Ctl.PendingSignals) !== 0 && !!this.onSignals?.();
-  }
-
-  /** Program side: sleeps up to `ms`; false when an update request or a signal handler cut it short. */
-  sleep(ms: number): boolean {
-    const seq = Atomics.load(this.ctl, Ctl.SignalSeq);
-    const deadline = performance.now() + ms;
-    for (;;) {
-      const wake = Atomics.load(this.ctl, Ctl.Wake);
-      if (Atomics.load(this.ctl, Ctl.SignalSeq) !== seq) return false;
-      if (this.deliver()) return false;
-      const left = deadline - performance.now();
-      if (left <= 0) return true;
-      Atomics.wait(this.ctl, Ctl.Wake, wake, left);
-    }
   }
 
   /** Program side: one synchronous call to the host thread. */

@@ -1,0 +1,57 @@
+// kitsune.h's calls, host side: the update point's slow path, control
+// migration (kitsune_is_updating*), state migration (kitsune_do_automigrate,
+// MIGRATE_*), requests from C, and the callbacks of generated migration code.
+import { KitsuneError } from '../../format/errors.js';
+import type { StateWord } from '../common/state-word.js';
+import type { HostFunctions } from './linker.js';
+import type { ProgramMemory } from './memory.js';
+import type { Migration } from './migration.js';
+import type { Updater } from './update.js';
+import type { Version } from './version.js';
+
+export interface CApiContext {
+  mem: ProgramMemory;
+  state: StateWord;
+  updater: Updater;
+  migration: Migration;
+  /** kitsune_signal_update(): the host updates to `path` (or says why it cannot). */
+  signalUpdate(path: string | null): void;
+}
+
+export class CApi {
+  private nextVersionPath: string | null = null;
+  constructor(private readonly c: CApiContext) {}
+
+  functions(v: Version): HostFunctions {
+    const { mem, updater, migration, state } = this.c;
+    const str = (p: number) => mem.cstring(p);
+    return {
+      __kitsune_update_point: (p: number) => updater.updatePoint(v, () => str(p)),
+      kitsune_is_updating: () => (updater.running(v) ? 1 : 0),
+      kitsune_is_updating_from: (p: number) => (updater.running(v)?.point === str(p) ? 1 : 0),
+      kitsune_has_updated: () => (updater.hasUpdated ? 1 : 0),
+      kitsune_signal_update: () => this.c.signalUpdate(this.nextVersionPath),
+      kitsune_clear_request: () => { state.withdraw(); },
+      kitsune_set_next_version: (p: number) => { this.nextVersionPath = str(p); },
+      kitsune_do_automigrate: () => updater.migrating(v, (s) => migration.automigrate(s)),
+      __kitsune_migrate_var: (name: number, func: number, file: number, addr: number, size: number) => {
+        const n = str(name), f = func ? str(func) : '', fl = file ? str(file) : '';
+        const key = fl && f ? `${fl}/${f}#${n}` : fl ? `${fl}/${n}` : f ? `${f}#${n}` : n;
+        // Note a local in the running version, so that the next update finds it.
+        if (f && !fl) v.locals.set(key, { addr, size });
+        return updater.migrating(v, (s) => (migration.migrateOne(s, key, addr, size) ? 1 : 0));
+      },
+      __kitsune_xf_fail: (what: number, where: number) => {
+        throw new KitsuneError('E_MIGRATE', `${str(what)}${where ? ` (old address 0x${where.toString(16)})` : ''}`);
+      },
+      __kitsune_xf_fn: (slot: number, where: number) => {
+        const r = updater.running(v);
+        return r ? migration.remapFunction(r, slot, str(where)) : slot;
+      },
+      __kitsune_xf_data: (p: number) => {
+        const r = updater.running(v);
+        return r ? migration.remapData(r, p) : p;
+      },
+    };
+  }
+}

@@ -1,0 +1,67 @@
+// Descriptors as objects, as @bjorn3/browser_wasi_shim has them: each kind
+// (stdio, socket, file, directory) owns its reads, writes, seeks, stat,
+// readiness and close; the WASI calls (wasi.ts) and the POSIX ones only look
+// the descriptor up and dispatch. A method a kind does not support answers
+// what Linux would for that kind of descriptor. The table belongs to the
+// process (it lives in the worker for the process's life), so descriptors
+// keep their numbers across updates.
+import { E } from '../common/errno.js';
+import { READABLE, WRITABLE, MAX_FDS } from '../common/shared-state.js';
+import { EMPTY_FILESTAT, FILETYPE, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
+
+/** Results: a count (or other value) >= 0, or minus an errno. */
+export type Count = number;
+
+export abstract class Fd {
+  abstract readonly filetype: number;
+  nonblock = false;
+
+  /** Readiness for poll and select (READABLE | WRITABLE | HANGUP | ERROR). */
+  readiness(): number { return READABLE | WRITABLE; }
+
+  readv(_iovs: Iovec[]): Count { return -E.BADF; }
+  writev(_iovs: Iovec[]): Count { return -E.BADF; }
+  preadv(_iovs: Iovec[], _offset: number): Count { return -E.SPIPE; }
+  pwritev(_iovs: Iovec[], _offset: number): Count { return -E.SPIPE; }
+  /** The new position, or minus an errno. */
+  seek(_offset: number, _whence: number): Count { return -E.SPIPE; }
+  tell(): Count { return -E.SPIPE; }
+  fdstat(): Fdstat { return { filetype: this.filetype, flags: 0, rightsBase: 0xffffffffn, rightsInheriting: 0n }; }
+  /** fcntl(F_SETFL): only O_NONBLOCK (and O_APPEND, for files) mean anything. Returns an errno. */
+  setFlags(flags: number): number { this.nonblock = (flags & 4) !== 0; return E.SUCCESS; }
+  filestat(): Filestat | number { return { ...EMPTY_FILESTAT, filetype: this.filetype }; }
+  setSize(_size: number): number { return E.INVAL; }
+  /** Directory entries from `cookie` on, packed as WASI dirents, at most `len` bytes; or an errno. */
+  readdir(_cookie: number, _len: number): Uint8Array | number { return E.NOTDIR; }
+  /** The preopened directory's name, for fd_prestat_get. */
+  get preopen(): string | undefined { return undefined; }
+  /** Whether close() removes it from the table (stdio stays). */
+  get closable(): boolean { return true; }
+  close(): number { return E.SUCCESS; }
+}
+
+export class FdTable {
+  private readonly fds = new Map<number, Fd>();
+
+  get(fd: number): Fd | undefined { return this.fds.get(fd); }
+  has(fd: number): boolean { return this.fds.has(fd); }
+  set(fd: number, f: Fd): void { this.fds.set(fd, f); }
+  delete(fd: number): void { this.fds.delete(fd); }
+
+  /** The lowest free descriptor, or -1 when all MAX_FDS are taken. */
+  lowestFree(from = 3): number {
+    for (let fd = from; fd < MAX_FDS; fd++) if (!this.fds.has(fd)) return fd;
+    return -1;
+  }
+
+  /** The descriptor as a `T`, or minus the errno a call on the wrong kind gets. */
+  as<T extends Fd>(fd: number, kind: abstract new (...a: never[]) => T, wrongKind: number): T | number {
+    const f = this.fds.get(fd);
+    if (!f) return -E.BADF;
+    return f instanceof kind ? f : -wrongKind;
+  }
+
+  entries(): IterableIterator<[number, Fd]> { return this.fds.entries(); }
+}
+
+export { FILETYPE };

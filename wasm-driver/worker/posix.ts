@@ -1,0 +1,82 @@
+// The process's POSIX side in the worker: the descriptor table (stdio,
+// sockets, files), signals, the terminal, the waits, and the calls a version
+// imports by name ahead of wasi-libc's (sockets, signals, termios, sleeps).
+// All of it lives as long as the process: descriptors, dispositions and the
+// terminal mode outlive every update.
+import type { SharedState } from '../common/shared-state.js';
+import { FdTable } from './fd.js';
+import { StdinFd, OutputFd } from './fd-stdio.js';
+import { DirFd } from './fd-file.js';
+import { Files } from './files.js';
+import { Signals, type HostFn } from './signals.js';
+import { Terminal } from './terminal.js';
+import { Waits } from './waits.js';
+import { socketCalls } from './sockets.js';
+import { timeCalls } from './time.js';
+import { wasiImports } from './wasi.js';
+import type { ProgramMemory } from './memory.js';
+import type { Version } from './version.js';
+
+/** The preopened "/": the host's file system at the host's paths, behind the --dir grants. */
+export const ROOT_FD = 3;
+
+export interface PosixOptions {
+  args: string[];
+  env: Record<string, string>;
+  mem: ProgramMemory;
+  shared: SharedState;
+  isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** Directories granted with --dir. */
+  dirs: string[];
+  write(fd: 1 | 2, bytes: Uint8Array): void;
+  table(): WebAssembly.Table;
+  current(): Version;
+  updating(): boolean;
+  /** The program is about to wait this long: reclaim old versions' memory then. */
+  idle(ms: number): void;
+}
+
+export class Posix {
+  readonly fds = new FdTable();
+  readonly signals: Signals;
+  readonly waits: Waits;
+  readonly terminal: Terminal;
+  readonly files: Files;
+
+  constructor(private readonly o: PosixOptions) {
+    const { mem, shared } = o;
+    this.signals = new Signals({ mem, shared, table: o.table, current: o.current, updating: o.updating });
+    this.waits = new Waits(shared, this.signals);
+    this.files = new Files(shared, o.dirs);
+    this.terminal = new Terminal({ mem, shared, fds: this.fds, isTTY: o.isTTY });
+    this.fds.set(0, new StdinFd(mem, o.isTTY.stdin, shared, this.waits, () => this.terminal.raw));
+    this.fds.set(1, new OutputFd(mem, o.isTTY.stdout, 1, o.write));
+    this.fds.set(2, new OutputFd(mem, o.isTTY.stderr, 2, o.write));
+    this.fds.set(ROOT_FD, new DirFd(this.files, mem, '/', '/'));
+  }
+
+  /** wasi_snapshot_preview1, for the runtime's libc. */
+  wasiImports(): WebAssembly.ModuleImports {
+    const { args, env, mem, shared } = this.o;
+    return wasiImports({ args, env, mem, shared, fds: this.fds, waits: this.waits });
+  }
+
+  /** wasi-libc starts in "/": once the runtime exists, start the program in the host's working directory instead. */
+  runtimeReady(): void {
+    const g = this.o.mem.rt.__wasilibc_cwd as WebAssembly.Global | undefined;
+    if (!g) return;
+    const p = this.o.mem.strdup(this.files.cwd);
+    this.o.mem.dv.setUint32(g.value as number, p, true);
+  }
+
+  /** The POSIX calls version `v` imports by name. */
+  functions(v: Version): Record<string, HostFn> {
+    const { mem, shared } = this.o;
+    return {
+      ...socketCalls({ mem, shared, fds: this.fds, waits: this.waits }),
+      ...this.signals.functions(v),
+      ...this.terminal.functions(),
+      ...timeCalls(mem, this.waits, this.o.idle),
+    };
+  }
+}

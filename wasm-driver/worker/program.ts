@@ -1,0 +1,126 @@
+// The running program, inside its worker: one memory, one table, the
+// persistent runtime instantiated once, and the versions that take turns on
+// them. This file puts the parts together and runs main; what an update does
+// is update.ts.
+import { ExitSignal, KitsuneError } from '../../format/errors.js';
+import type { KitsuneMeta } from '../../format/metadata.js';
+import type { DylinkInfo } from '../../format/wasm-sections.js';
+import { StateWord } from '../common/state-word.js';
+import { Ctl, type SharedState } from '../common/shared-state.js';
+import type { KitsuneEvent, UpdateMessage } from '../common/protocol.js';
+import { CApi } from './c-api.js';
+import { Linker, type HostFunctions } from './linker.js';
+import { ProgramMemory } from './memory.js';
+import { Migration } from './migration.js';
+import { Posix } from './posix.js';
+import { Reclaim } from './reclaim.js';
+import { instantiateRuntime, lineBufferStdout } from './runtime.js';
+import { Updater } from './update.js';
+import type { Version } from './version.js';
+
+export interface ProgramHost {
+  post(event: KitsuneEvent): void;
+  write(fd: 1 | 2, bytes: Uint8Array): void;
+  signalUpdate(path: string | null): void;
+  nextUpdate(id: number): Promise<UpdateMessage>;
+}
+
+export interface ProgramOptions {
+  memory: WebAssembly.Memory;
+  shared: SharedState;
+  host: ProgramHost;
+  args: string[];
+  env: Record<string, string>;
+  stackSize: number;
+  isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
+  dirs: string[];
+  runtime: WebAssembly.Module;
+  tableMin: number;
+  /** Line-buffer stdout (the host shows output as it comes). */
+  lineBuffered?: boolean;
+}
+
+export class Program {
+  private readonly mem: ProgramMemory;
+  private readonly posix: Posix;
+  private readonly linker: Linker;
+  private readonly updater: Updater;
+  private readonly cApi: CApi;
+  private readonly argv: { argc: number; ptr: number };
+  /** The address of __kitsune_state, which the host needs to raise requests. */
+  readonly stateAddress: number;
+
+  constructor(private readonly o: ProgramOptions) {
+    const mem = this.mem = new ProgramMemory(o.memory);
+    this.linker = new Linker(mem, o.tableMin, o.stackSize);
+    let updater: Updater | undefined;
+    const running = () => updater?.current as Version;
+    this.posix = new Posix({
+      args: o.args, env: o.env, mem, shared: o.shared, isTTY: o.isTTY, dirs: o.dirs, write: o.host.write,
+      table: () => this.linker.table, current: running, updating: () => state.updating,
+      idle: (ms) => { if (!updater?.busy) reclaim.idle(ms, running()); },
+    });
+    mem.rt = instantiateRuntime(o.runtime, o.memory, this.linker.table, this.posix.wasiImports());
+    this.posix.runtimeReady();
+    if (o.lineBuffered) lineBufferStdout(mem.rt, o.memory);
+    this.stateAddress = mem.rt.__kitsune_state.value as number;
+    const state = new StateWord(o.memory, this.stateAddress);
+    const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0);
+    const migration = new Migration(mem, this.linker);
+    this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
+      post: o.host.post, nextUpdate: o.host.nextUpdate, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
+    }, (v) => this.hostFunctions(v), mem.rt.__stack_pointer.value as number);
+    this.cApi = new CApi({ mem, state, updater, migration, signalUpdate: o.host.signalUpdate });
+    this.argv = this.writeArgv(o.args);
+  }
+
+  /** argv lives in the heap for the whole process: every version's main gets it. */
+  private writeArgv(args: string[]): { argc: number; ptr: number } {
+    const ptrs = this.mem.rt.malloc(4 * (args.length + 1));
+    args.forEach((a, i) => this.mem.dv.setUint32(ptrs + 4 * i, this.mem.strdup(a), true));
+    this.mem.dv.setUint32(ptrs + 4 * args.length, 0, true);
+    return { argc: args.length, ptr: ptrs };
+  }
+
+  /** The host's calls a version imports: kitsune.h's, then the POSIX surface wasi-libc lacks. */
+  private hostFunctions(v: Version): HostFunctions {
+    return { ...this.cApi.functions(v), ...this.posix.functions(v) };
+  }
+
+  /** Runs the first version, and whatever versions updates bring, until the program ends; its exit code. */
+  async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo): Promise<number> {
+    let v = this.updater.current = this.linker.load(module, meta, dylink, (x) => this.hostFunctions(x));
+    this.o.host.post({ type: 'started', version: meta.buildId, program: meta.program });
+    for (;;) {
+      let outcome: { threw: unknown } | { returned: number };
+      try {
+        outcome = { returned: this.callMain(v) };
+      } catch (e) {
+        outcome = { threw: e };
+      }
+      const next = await this.updater.settle(v, outcome);
+      if (next) { v = next; continue; }
+      if ('threw' in outcome) {
+        if (outcome.threw instanceof ExitSignal) return outcome.threw.code;
+        throw outcome.threw;
+      }
+      // main returned: exit as C does, flushing stdio and running atexit handlers.
+      try { this.mem.rt.exit(outcome.returned); } catch (e) { if (e instanceof ExitSignal) return e.code; throw e; }
+      return outcome.returned;
+    }
+  }
+
+  private callMain(v: Version): number {
+    const ex = v.exports as Record<string, unknown>;
+    if (typeof ex.__main_argc_argv === 'function') return (ex.__main_argc_argv as (a: number, b: number) => number)(this.argv.argc, this.argv.ptr);
+    if (typeof ex.__main_void === 'function') return (ex.__main_void as () => number)();
+    throw new KitsuneError('E_LINK', `version ${v.meta.buildId} has no main function`);
+  }
+
+  describeCrash(e: unknown): string { return this.linker.describeCrash(e); }
+
+  /** After a crash: what the program printed but libc still held is not lost. */
+  flushStdio(): void {
+    try { this.mem.rt?.fflush(0); } catch { /* libc itself may be what broke */ }
+  }
+}

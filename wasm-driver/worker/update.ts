@@ -1,0 +1,272 @@
+// The update protocol, worker side: one update is a transaction in stages.
+//
+//   point     the old version reaches an update point while an update is
+//             requested and claims it (updatePoint)
+//   unwind    Asyncify unwinds the old stack into a buffer at the base of
+//             the old version's stack region; the old main returns (settle)
+//   link      the new version is instantiated beside the old one (begin)
+//   init      its _kitsune_prestart_xform hook runs
+//   migrate   its main migrates state (kitsune_do_automigrate, MIGRATE_*)
+//   main      its main steers itself back to the loop the old one left
+//   commit    it reaches the same update point: the old version retires
+//             (commit); any failure before this, anywhere, rolls back: the
+//             old stack is rewound and the old version resumes from its
+//             update point as if no update had been asked for (rollback)
+//
+// The host's side of the handshake (reading, validating and compiling the
+// next version, raising the request) is host/process.ts; the request word
+// itself is common/state-word.ts.
+import { ExitSignal, KitsuneError } from '../../format/errors.js';
+import { now } from '../common/clock.js';
+import type { StateWord } from '../common/state-word.js';
+import type { KitsuneEvent, UpdateMessage, UpdateStage } from '../common/protocol.js';
+import { describeFailure, type Linker, type HostFunctions } from './linker.js';
+import type { Migration, MigrationScope } from './migration.js';
+import type { Reclaim } from './reclaim.js';
+import type { ProgramMemory } from './memory.js';
+import type { Version } from './version.js';
+
+/** asyncify_get_state(), named as GoogleChromeLabs' asyncify wrapper names it. */
+export const enum Asyncify { None = 0, Unwinding = 1, Rewinding = 2 }
+
+/** Bytes left between Asyncify's buffer and the old stack pointer at the unwind. */
+const STACK_RESERVE = 256;
+
+interface Unwinding {
+  stage: 'unwind';
+  old: Version;
+  point: string;
+  requestId: number;
+  /** Both stack pointers at the unwind: unwinding skips epilogues, so they are put back by hand. */
+  sp: number;
+  runtimeSp: number;
+  unwoundAt: number;
+}
+interface Linking extends Omit<Unwinding, 'stage'> {
+  stage: 'link';
+  msg: UpdateMessage;
+  unwindMillis: number;
+  snapshot?: Uint8Array;
+  linkStart: number;
+}
+interface Running extends Omit<Linking, 'stage'>, MigrationScope {
+  stage: 'init' | 'migrate' | 'main' | 'commit';
+  next: Version;
+  loadMillis: number;
+  migrateMillis: number;
+}
+type Transaction = Unwinding | Linking | Running;
+
+export interface UpdaterHost {
+  post(event: KitsuneEvent): void;
+  /** The update message the host posted with `id` (it arrives while the old stack unwinds). */
+  nextUpdate(id: number): Promise<UpdateMessage>;
+  /** The id of the update the host requested last. */
+  pendingId(): number;
+}
+
+export class Updater {
+  private tx: Transaction | undefined;
+  /** The version running outside any update (the old one during an update). */
+  current!: Version;
+  hasUpdated = false;
+
+  constructor(
+    private readonly mem: ProgramMemory,
+    private readonly state: StateWord,
+    private readonly linker: Linker,
+    private readonly migration: Migration,
+    private readonly reclaim: Reclaim,
+    private readonly host: UpdaterHost,
+    private readonly hostFunctions: (v: Version) => HostFunctions,
+    /** The runtime's stack pointer when no libc call is under way: an update point below one cannot unwind. */
+    private readonly runtimeSpBase: number,
+  ) {}
+
+  /** The update `v` runs in as its new version, before commit. */
+  running(v: Version): Running | undefined {
+    const tx = this.tx;
+    return tx && 'next' in tx && tx.next === v ? tx : undefined;
+  }
+
+  get busy(): boolean { return this.tx !== undefined; }
+
+  // ---- point: kitsune_update("name") found the state word non-zero ----------
+
+  updatePoint(v: Version, point: () => string): void {
+    const ex = v.exports;
+    if (ex.asyncify_get_state() === Asyncify.Rewinding) {
+      // Back in the old version after a rollback: carry on as if no update had been asked for.
+      ex.asyncify_stop_rewind();
+      return;
+    }
+    const r = this.running(v);
+    if (r) {
+      // The new version passes points until it reaches the one the old version left from.
+      if (point() !== r.point) return;
+      this.commit(r);
+    }
+    if (v !== this.current || !this.state.requested) return;
+    const id = this.host.pendingId();
+    const name = point();
+    if (this.linker.callbackDepth > 0 || this.mem.rt.__stack_pointer.value !== this.runtimeSpBase) {
+      this.host.post({ type: 'update-deferred', id, point: name, reason: 'reached inside a library callback (qsort, bsearch...), which cannot be unwound; waiting for the next update point' });
+      return;
+    }
+    // The host may have withdrawn the request meanwhile.
+    if (!this.state.claim()) return;
+    this.unwind(v, name, id);
+  }
+
+  // ---- unwind ---------------------------------------------------------------
+
+  private unwind(old: Version, point: string, requestId: number): void {
+    const dataAddr = old.stackBase;
+    const dv = this.mem.dv;
+    dv.setUint32(dataAddr, dataAddr + 8, true);
+    dv.setUint32(dataAddr + 4, (old.sp.value as number) - STACK_RESERVE, true);
+    this.tx = {
+      stage: 'unwind', old, point, requestId, sp: old.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number, unwoundAt: now(),
+    };
+    old.exports.asyncify_start_unwind(dataAddr);
+  }
+
+  /**
+   * The run loop calls this whenever a main returned or threw. Returns the
+   * version whose main to call next (the new one after an unwind, the old one
+   * after a rollback), or undefined when the program itself has ended.
+   */
+  async settle(v: Version, outcome: { threw: unknown } | { returned: number }): Promise<Version | undefined> {
+    const tx = this.tx;
+    if (!('threw' in outcome) && tx?.stage === 'unwind' && v.exports.asyncify_get_state() === Asyncify.Unwinding) {
+      v.exports.asyncify_stop_unwind();
+      return this.begin(tx);
+    }
+    const r = this.running(v);
+    if (r) {
+      // The new version failed, or its main ended, before it committed.
+      const reason = 'threw' in outcome
+        ? outcome.threw instanceof ExitSignal ? `the new version called exit(${outcome.threw.code}) before reaching the update point` : describeFailure(outcome.threw)
+        : `its main returned ${outcome.returned} before reaching update point "${r.point}"`;
+      return this.rollback(r, reason);
+    }
+    return undefined;
+  }
+
+  // ---- link, init: the new version beside the old one -----------------------
+
+  private async begin(tx: Unwinding): Promise<Version> {
+    const { old } = tx;
+    const dv = this.mem.dv;
+    const used = dv.getUint32(old.stackBase, true), end = dv.getUint32(old.stackBase + 4, true);
+    if (used > end) {
+      // Asyncify wrote past its buffer into the live stack: nothing safe remains to rewind.
+      throw new KitsuneError('E_STACK_DEPTH', `the stack at update point "${tx.point}" was too deep to save (${used - old.stackBase} bytes needed, ${end - old.stackBase} available); raise the stack size (--stack-size)`);
+    }
+    const unwindMillis = now() - tx.unwoundAt;
+    old.sp.value = tx.sp;
+    this.mem.rt.__stack_pointer.value = tx.runtimeSp;
+    const msg = await this.host.nextUpdate(tx.requestId);
+    const linking: Linking = {
+      ...tx, stage: 'link', msg, unwindMillis, linkStart: now(),
+      ...(msg.snapshot ? { snapshot: this.mem.u8.slice(0, this.mem.rt.__kitsune_heap_top()) } : {}),
+    };
+    let tx1: Linking | Running = linking;
+    this.tx = linking;
+    try {
+      this.mem.rt.__kitsune_track_begin();
+      const next = this.linker.load(msg.module, msg.meta, msg.dylink, this.hostFunctions);
+      const running: Running = { ...linking, stage: 'init', next, migrated: [], loadMillis: now() - linking.linkStart, migrateMillis: 0 };
+      this.tx = tx1 = running;
+      this.migration.begin(running);
+      this.state.begin();
+      const pre = next.exports._kitsune_prestart_xform;
+      if (typeof pre === 'function') pre();
+      running.stage = 'main';
+      return next;
+    } catch (e) {
+      return this.rollback(tx1, describeFailure(e));
+    }
+  }
+
+  // ---- migrate: called from the new version's migration calls ---------------
+
+  /** Runs a migration call of `v`'s (0 when `v` is not updating); its time counts as migration. */
+  migrating(v: Version, f: (s: Running) => number | void): number {
+    const r = this.running(v);
+    if (!r) return 0;
+    const t = now(), stage = r.stage;
+    r.stage = 'migrate';
+    const result = f(r) ?? 0;
+    // Back in the new main once the call returns; a failure keeps 'migrate'.
+    r.stage = stage;
+    r.migrateMillis += now() - t;
+    return result;
+  }
+
+  // ---- commit ----------------------------------------------------------------
+
+  private commit(tx: Running): void {
+    const rt = this.mem.rt;
+    tx.stage = 'commit';
+    const hook = tx.next.exports._kitsune_mainupdate_xform;
+    if (typeof hook === 'function') hook();
+    if (rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');
+    rt.__kitsune_track_commit();
+    const movedObjects = rt.__kitsune_xf_commit();
+    const { old, next } = tx;
+    this.reclaim.retire(old, next, movedObjects);
+    this.linker.retire(old, next);
+    this.state.end();
+    this.current = next;
+    this.tx = undefined;
+    this.hasUpdated = true;
+    const t = now();
+    this.host.post({
+      type: 'update', result: {
+        id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
+        timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind: tx.unwindMillis, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
+        migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
+      },
+    });
+  }
+
+  // ---- rollback ----------------------------------------------------------------
+
+  private rollback(tx: Transaction, reason: string): Version {
+    const rt = this.mem.rt;
+    const { old, stage } = tx;
+    let freed = 0, restored = 0;
+    // Undo in-place transforms first: they wrote into old objects.
+    try { restored = rt.__kitsune_xf_rollback(); } catch { /* reported by the failure itself */ }
+    try { freed = rt.__kitsune_track_rollback(); } catch { /* the allocator itself may be what failed */ }
+    if ('next' in tx) this.linker.unload(tx.next);
+    const msg = 'msg' in tx ? tx.msg : undefined;
+    const snapshot = 'snapshot' in tx ? tx.snapshot : undefined;
+    if (snapshot) {
+      this.mem.u8.set(snapshot, 0);
+      // The memory the failed update grew is not in the snapshot's heap: give it back to the allocator.
+      try { rt.__kitsune_heap_adopt(snapshot.length, this.mem.memory.buffer.byteLength); } catch { /* it stays unused, as before */ }
+    }
+    old.sp.value = tx.sp;
+    rt.__stack_pointer.value = tx.runtimeSp;
+    this.state.end();
+    this.tx = undefined;
+    const t = now();
+    const stageName: UpdateStage = stage;
+    this.host.post({
+      type: 'update', result: {
+        id: msg?.id ?? tx.requestId, outcome: 'rolled-back', from: old.meta.buildId, to: msg?.meta.buildId, point: tx.point, stage: stageName, reason,
+        timings: {
+          wait: msg ? tx.unwoundAt - msg.requestedAt : undefined,
+          load: 'loadMillis' in tx ? tx.loadMillis : 'linkStart' in tx ? t - tx.linkStart : 0,
+          migrate: 'migrateMillis' in tx ? tx.migrateMillis : 0,
+          pause: t - tx.unwoundAt,
+        },
+        freedAllocations: freed, restoredObjects: restored, snapshot: !!snapshot,
+      },
+    });
+    old.exports.asyncify_start_rewind(old.stackBase);
+    return old;
+  }
+}

@@ -1,0 +1,86 @@
+// How the program's blocking calls wait, in its worker: on Atomics.wait over
+// the channel's words, never spinning and never holding up the host thread.
+// Signals are delivered while waiting (a safe point), and decide, with the
+// update request, whether the wait ends early:
+// - an update request ends sleeps and accept() (so a loop reaches its update
+//   point) but restarts reads, as a signal installed with SA_RESTART would;
+// - a handler installed without SA_RESTART ends any wait with EINTR; with
+//   it, reads and sends go on waiting; sleeps always end.
+import { Ctl, HANGUP, type SharedState } from '../common/shared-state.js';
+
+/** What the waits need from signal delivery (signals.ts). */
+export interface SignalDelivery {
+  /** Runs pending handlers; true when one ran. */
+  deliver(): boolean;
+  /** Whether every handler the last delivery ran had SA_RESTART. */
+  readonly lastRestart: boolean;
+}
+
+export type WaitOutcome = 'ready' | 'intr' | 'timeout';
+
+export class Waits {
+  constructor(private readonly shared: SharedState, private readonly signals: SignalDelivery) {}
+
+  private get ctl() { return this.shared.ctl; }
+
+  /** Runs pending signal handlers; true when one ran. */
+  deliver(): boolean {
+    return Atomics.load(this.ctl, Ctl.PendingSignals) !== 0 && this.signals.deliver();
+  }
+
+  /** Whether a delivery that just ran lets a restartable call go on. */
+  get restart(): boolean { return this.signals.lastRestart; }
+
+  /** The update-request counter: a wait that sees it change was interrupted by a request. */
+  get requestSeq(): number { return Atomics.load(this.ctl, Ctl.SignalSeq); }
+
+  /** Sleeps up to `ms`; false when an update request or a signal handler cut it short. */
+  sleep(ms: number): boolean {
+    const seq = this.requestSeq;
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const wake = Atomics.load(this.ctl, Ctl.Wake);
+      if (this.requestSeq !== seq) return false;
+      if (this.deliver()) return false;
+      const left = deadline - performance.now();
+      if (left <= 0) return true;
+      Atomics.wait(this.ctl, Ctl.Wake, wake, left);
+    }
+  }
+
+  /**
+   * Blocks until `readiness()` has one of `bits` (or a hangup or error).
+   * 'intr' when a handler ran that does not restart this call, or, for
+   * calls an update interrupts, when an update was requested.
+   */
+  block(readiness: () => number, bits: number, o: { restart: boolean; updateInterrupts: boolean; deadline?: number }): WaitOutcome {
+    const seq = this.requestSeq;
+    for (;;) {
+      const wake = Atomics.load(this.ctl, Ctl.Wake);
+      if (readiness() & (bits | HANGUP | 8)) return 'ready';
+      if (this.deliver() && !(o.restart && this.signals.lastRestart)) return 'intr';
+      if (o.updateInterrupts && this.requestSeq !== seq) return 'intr';
+      const left = o.deadline === undefined ? Infinity : o.deadline - performance.now();
+      if (left <= 0) return 'timeout';
+      Atomics.wait(this.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
+    }
+  }
+
+  /**
+   * Blocks until stdin has data or ends, or until `deadline` (performance.now()
+   * time) passes: then an empty read. Update requests never interrupt it
+   * (SA_RESTART); a handler installed without SA_RESTART does: then null.
+   */
+  readStdin(max: number, deadline?: number): Uint8Array | null {
+    const shared = this.shared;
+    for (;;) {
+      const seq = Atomics.load(this.ctl, Ctl.Wake);
+      if (shared.stdinAvailable() > 0) return shared.takeStdin(max);
+      if (shared.stdinClosed()) return new Uint8Array(0);
+      if (this.deliver() && !this.signals.lastRestart) return null;
+      const left = deadline === undefined ? Infinity : deadline - performance.now();
+      if (left <= 0) return new Uint8Array(0);
+      Atomics.wait(this.ctl, Ctl.Wake, seq, left === Infinity ? undefined : left);
+    }
+  }
+}
