@@ -20,10 +20,10 @@ test.before(() => {
 test('the tarball holds the built package and nothing else', () => {
   const files = installed.packed.files;
   for (const f of ['package.json', 'README.md', 'LICENSE', 'runtime/runtime.wasm', 'runtime/kitsune.h', 'runtime/kitsune_xf.h', 'runtime/include/index.json', 'runtime/include/termios.h',
-    'dist/wasm-driver/index.js', 'dist/wasm-driver/index.d.ts', 'dist/wasm-driver/worker.js', 'dist/compiler/index.js', 'dist/compiler/index.d.ts', 'dist/cli/kitsune.js', 'demos/heap/v1.c', 'demos/heap/v2.c']) {
+    'dist/wasm-driver/index.js', 'dist/wasm-driver/index.d.ts', 'dist/wasm-driver/worker.js', 'dist/format/assets.js', 'dist/compiler/index.js', 'dist/compiler/index.d.ts', 'dist/cli/kitsune.js', 'demos/heap/v1.c', 'demos/heap/v2.c']) {
     assert.ok(files.includes(f), `${f} is missing from the tarball`);
   }
-  const stray = files.filter((f) => (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /^(test|bench|stress|\.ci|dist\/bench|dist\/test)\//.test(f) || /\.(c)$/.test(f) && !f.startsWith('demos/heap/') || f === 'dist/cli/build-runtime.js');
+  const stray = files.filter((f) => (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /^(test|bench|stress|\.ci|dist\/bench|dist\/test|dist\/stress)\//.test(f) || /\.(c)$/.test(f) && !f.startsWith('demos/heap/') || f === 'dist/cli/build-runtime.js');
   assert.equal(stray, [], `files that do not belong in the package: ${stray.join(', ')}`);
   // And the license npm will show is the file's.
   assert.match(fs.readFileSync(path.join(repoRoot(), 'LICENSE'), 'utf8'), /^MIT License/);
