@@ -48,14 +48,20 @@ export function install(packed: Packed, kind: string, opts: { fresh?: boolean } 
   for (const e of fs.readdirSync(os.tmpdir())) {
     if (e.startsWith(prefix) && !e.startsWith(path.basename(project))) fs.rmSync(path.join(os.tmpdir(), e), { recursive: true, force: true });
   }
-  if (!opts.fresh && fs.existsSync(done)) return { project, packed, reused: true, installMillis: 0 };
+  // The tarball is needed only until it is installed.
+  const dropTarball = () => fs.rmSync(path.dirname(packed.tarball), { recursive: true, force: true });
+  if (!opts.fresh && fs.existsSync(done)) { dropTarball(); return { project, packed, reused: true, installMillis: 0 }; }
   fs.rmSync(project, { recursive: true, force: true });
   fs.rmSync(done, { force: true });
   fs.mkdirSync(project);
   const t = Date.now();
-  run('npm', ['install', packed.tarball, '--no-audit', '--no-fund', '--prefer-offline'], project, 300_000);
+  try {
+    run('npm', ['install', packed.tarball, '--no-audit', '--no-fund', '--prefer-offline'], project, 300_000);
+  } finally {
+    dropTarball();
+  }
   const installMillis = Date.now() - t;
-  fs.writeFileSync(done, packed.tarball);
+  fs.writeFileSync(done, packed.hash);
   return { project, packed, reused: false, installMillis };
 }
 

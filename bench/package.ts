@@ -21,7 +21,7 @@ export async function packageBench(quick: boolean, log: (line: string) => void =
   const size = (p: string) => (fs.existsSync(path.join(modules, p)) ? diskUsage(path.join(modules, p)) : 0);
   const packages = fs.readdirSync(modules).flatMap((e) => (e.startsWith('@') ? fs.readdirSync(path.join(modules, e)) : e.startsWith('.') ? [] : [e])).length;
   const result: Omit<PackageResults, 'page'> = {
-    tarball: { bytes: fs.statSync(packed.tarball).size, files: packed.files.length },
+    tarball: { bytes: packed.size, files: packed.files.length },
     installed: { bytes: diskUsage(modules), kitsune: size('kitsune-wasm'), clang: size('@yowasp/clang'), binaryen: size('binaryen'), packages },
     installSeconds: installed.installMillis / 1000,
   };
