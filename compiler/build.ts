@@ -144,9 +144,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const names = options.sources.map((s) => s.path).join(' ');
   let diagnostics = '';
   // Within a compiling phase: the clang runs done of those it needs (each file, then the link).
-  let phase: BuildPhase = 'compiling', runs = 0, done = 0;
-  const step = (what: string) => { aborted(); report(phase, done / Math.max(1, runs), what); };
-  const clang = async (args: string[]) => { const r = await runClang(args, tree, clangBase); done++; aborted(); return r; };
+  let phase: BuildPhase = 'compiling', runs = 0, done = 0, doing = '';
+  const step = (what: string) => { aborted(); doing = what; report(phase, 0, what); };
+  const clang = async (args: string[]) => {
+    const r = await runClang(args, tree, clangBase);
+    aborted();
+    report(phase, ++done / Math.max(1, runs), `${doing} (${done} of ${runs} clang runs)`);
+    return r;
+  };
   /** One file to promoted IR in the tree; its diagnostics are kept. */
   const toIr = async (path: string, i: number, what: string): Promise<string> => {
     const out = `/ir/${i}.ll`;
