@@ -8,7 +8,8 @@
 //     N, with types unchanged and with types changed (bench/migrate.ts), and
 //     the migration's throughput against a plain copy of the same bytes.
 //  3. Build time (fresh process, warm rebuild), memory across 100 updates, the
-//     migration property test, the kv demo (throughput, update vs restart).
+//     migration property test, the kv demo (throughput, update vs restart),
+//     the package as installed and a page bundled from it (bench/package.ts).
 // Prints tables, writes bench/out/results.json and bench/report.json (the same
 // object), bench/report.md and its figures bench/report-*.svg (bench/report.ts);
 // with --quick the report goes to bench/out/quick/ instead.
@@ -23,6 +24,7 @@ import { buildPlain, runPlain } from './plain.js';
 import { buildMigrateVersions, changedUpdate, type ChangedRun } from './migrate.js';
 import { runXfProperty, formatSummary } from './xf-property.js';
 import { kvBench } from './kv.js';
+import { packageBench } from './package.js';
 import { buildFromFiles } from '../cli/build-files.js';
 import { stats, geomean, ms, range, ratioRange, paired, table, writeReport, type Stats, type Results, type SteadyProgram, type StageKey } from './report.js';
 
@@ -307,9 +309,6 @@ async function main() {
   const sampler = setInterval(sampleHeap, 100);
   sampler.unref();
   process.stderr.write('building the programs (kitsune build -O2, plain clang -O2, native gcc -O2)...\n');
-  // @yowasp/clang announces its first load on console.log: keep stdout for the tables.
-  const log = console.log;
-  console.log = console.error;
   const built = [];
   for (const c of cases) built.push(await buildSteady(c, !!gcc));
   const objects = read('objects.c');
@@ -321,7 +320,6 @@ async function main() {
   lap('builds');
   const buildTime = await buildTimes();
   lap('build time');
-  console.log = log;
 
   // V8 has no on-stack replacement for Wasm: a loop in a function entered once
   // (main) would stay in the baseline tier (Liftoff) for the whole run. Compile
@@ -386,6 +384,9 @@ async function main() {
   const kv = await kvBench(quick, console.log, { native: kvNative });
   lap('kv');
   const kvRatio = paired(kv.rps.plain, kv.rps.kitsune); // time per request, kitsune / plain
+  // The package as users install it, and a page bundled from it (bench/package.ts).
+  const pkg = await packageBench(quick, console.log);
+  lap('package');
   console.log(`\nBuild time (${buildTime.program}): first build in a fresh process ${range(stats(buildTime.fresh.wall.samples.map((x) => x / 1e3)))} s (of it the build ${range(stats(buildTime.fresh.build.samples.map((x) => x / 1e3)))} s); warm rebuild --from ${range(stats(buildTime.warm.samples.map((x) => x / 1e3)))} s`);
 
   // The four programs of the steady-state figure: kitsune/plain per round.
@@ -413,7 +414,7 @@ async function main() {
     steadyPrograms, steadyGeomean: geo, steady: steadyRows, asyncify: asyncifyRows,
     pause: pauseRows, pauseChanged: changedRows,
     migrate: { n: big.n, runs: big.runs.map((r) => ({ migrate: r.migrate, pause: r.pause, memcpy: r.memcpy, byHand: r.byHand })) },
-    xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv,
+    xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv, package: pkg,
     build: buildTime,
     memory: { ...memory, peak: { maxRSS: process.resourceUsage().maxRSS * 1024, heapPeak } },
     seconds: { build: buildSeconds, total: totalSeconds, sections },

@@ -33,8 +33,20 @@ export function programName(out: string): string {
   return base || path.basename(path.dirname(path.resolve(out)));
 }
 
+/** Progress as lines for a terminal: each phase once, clang's loading every 25%. */
+export function progressLines(say: (line: string) => void): Progress {
+  let phase = '', quarter = -1;
+  return (p) => {
+    if (p.phase === 'done') return;
+    if (p.phase !== phase) { phase = p.phase; say(p.message); return; }
+    if (!p.bytes) return;
+    const q = Math.floor((4 * p.bytes.done) / Math.max(1, p.bytes.total));
+    if (q > quarter) { quarter = q; if (q > 0) say(p.message); }
+  };
+}
+
 /** `fromBytes` overrides --from with a version held in memory (kitsune dev). */
-export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, progress: Progress, fromBytes?: Uint8Array): Promise<BuildResult> {
+export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, say: (line: string) => void, fromBytes?: Uint8Array): Promise<BuildResult> {
   if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
   for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
   if (values.xf && !values.from && !fromBytes) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: a spec describes an update, so it needs --from PREV.wasm`);
@@ -52,6 +64,6 @@ export async function buildFromFiles(sources: string[], values: Record<string, s
     from,
     ...(values.xf ? { xf: readSource(values.xf as string) } : {}),
     name: (values.name as string | undefined) ?? (from ? undefined : programName(values.out as string ?? sources[0])),
-    progress,
+    progress: progressLines(say),
   });
 }

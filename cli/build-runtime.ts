@@ -22,7 +22,7 @@ if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile,
   console.log('runtime/runtime.wasm is up to date');
 } else {
   const t = Date.now();
-  const wasm = await buildRuntime(sources, (m) => console.log(m));
+  const wasm = await buildRuntime(sources);
   fs.writeFileSync(out, wasm);
   fs.writeFileSync(stampFile, stamp);
   console.log(`built runtime/runtime.wasm (${wasm.length} bytes) in ${Date.now() - t} ms`);

@@ -1,42 +1,52 @@
 #!/usr/bin/env node
-// The `kitsune` command: build, run, update, dev, inspect, demo.
+// The `kitsune` command: build, run, update, dev, inspect, assets, demo.
 import fs from 'node:fs';
 import path from 'node:path';
 import { KitsuneProcess, KitsuneError, readMeta, type UpdateResult, type KitsuneEvent } from '../wasm-driver/index.js';
 import { ControlServer, resolveTarget, requestUpdate, MAX_TIMEOUT_MS } from './control.js';
 import { parseArgs } from './args.js';
 import { BUILD_SPEC } from './build-spec.js';
+import { RUN_SPEC, RUN_VALUE_OPTIONS, UPDATE_SPEC, INSPECT_SPEC } from './options.js';
+import { COMMANDS, OVERVIEW, commandHelp, isCommand, shortUsage, wantsHelp, type Command } from './usage.js';
 import { formatResult } from './format.js';
 import { takeGrants } from './grants.js';
 import { readFileOrFail } from '../format/read-file.js';
 
-const USAGE = `kitsune: dynamic software updating for C on WebAssembly
-
-  kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--name NAME]
-  kitsune run [--control PATH] [-b FILE] [--snapshot] [--stack-size BYTES] [--dir DIR] [--net[=HOST:PORT,...]] APP.wasm [ARGS...]
-  kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm     TARGET: a runner's pid or control path
-  kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME] [--dir DIR] [--net[=HOST:PORT,...]] [-- ARGS...]
-  kitsune inspect [--json] APP.wasm
-  kitsune demo`;
+/** Set once the command is known, so that a usage error can show that command's usage. */
+let current: Command | undefined;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === undefined) { process.stderr.write(`${OVERVIEW}\n`); return 2; }
+  if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    const about = rest[0];
+    process.stdout.write(isCommand(about) ? commandHelp(about) : `${OVERVIEW}\n`);
+    return 0;
+  }
+  if (cmd === '-v' || cmd === '--version' || cmd === 'version') { process.stdout.write(`kitsune-wasm ${packageVersion()}\n`); return 0; }
+  if (!isCommand(cmd)) throw new KitsuneError('E_USAGE', `unknown command "${cmd}"; expected one of ${COMMANDS.join(', ')}`);
+  current = cmd;
+  if (wantsHelp(cmd, rest)) { process.stdout.write(commandHelp(cmd)); return 0; }
   switch (cmd) {
     case 'build': return cmdBuild(rest);
     case 'run': return cmdRun(rest);
     case 'update': return cmdUpdate(rest);
     case 'dev': return (await import('./dev.js')).cmdDev(rest);
     case 'inspect': return cmdInspect(rest);
+    case 'assets': return (await import('./assets.js')).cmdAssets(rest);
     case 'demo': return (await import('./demo.js')).cmdDemo(rest);
-    case undefined: case '-h': case '--help': case 'help':
-      console.log(USAGE);
-      return cmd ? 0 : 2;
-    default:
-      throw new KitsuneError('E_USAGE', `unknown command "${cmd}"; expected one of build, run, update, dev, inspect, demo\n\n${USAGE}`);
   }
 }
 
-export async function cmdBuild(args: string[]): Promise<number> {
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function cmdBuild(args: string[]): Promise<number> {
   const a = parseArgs(args, BUILD_SPEC, 'build');
   if (!a.values.out) throw new KitsuneError('E_USAGE', 'kitsune build: expected -o OUT.wasm');
   const { buildFromFiles } = await import('./build-files.js');
@@ -52,11 +62,11 @@ export async function cmdBuild(args: string[]): Promise<number> {
 
 async function cmdRun(args: string[]): Promise<number> {
   // Options end at the module: everything after it is the program's.
-  const idx = args.findIndex((x, i) => x.endsWith('.wasm') && !['--control', '-b', '--stack-size', '--dir'].includes(args[i - 1]));
-  if (idx < 0) throw new KitsuneError('E_USAGE', `kitsune run: expected APP.wasm\n\n${USAGE}`);
+  const idx = args.findIndex((x, i) => x.endsWith('.wasm') && !RUN_VALUE_OPTIONS.includes(args[i - 1]));
+  if (idx < 0) throw new KitsuneError('E_USAGE', 'kitsune run: expected APP.wasm');
   // The sandbox: nothing unless granted (cli/grants.ts).
   const { grants, args: opts } = takeGrants(args.slice(0, idx), 'run');
-  const a = parseArgs(opts, { values: { control: 'control', b: 'bench', 'stack-size': 'stackSize' }, flags: { snapshot: 'snapshot' } }, 'run');
+  const a = parseArgs(opts, RUN_SPEC, 'run');
   const app = args[idx];
   const stackSize = a.values.stackSize ? stackSizeOf(a.values.stackSize as string) : undefined;
   const bench = a.values.bench ? fs.createWriteStream(a.values.bench as string, { flags: 'a' }) : undefined;
@@ -107,8 +117,8 @@ async function cmdRun(args: string[]): Promise<number> {
 }
 
 async function cmdUpdate(args: string[]): Promise<number> {
-  const a = parseArgs(args, { values: { timeout: 'timeout' }, flags: { snapshot: 'snapshot' } }, 'update');
-  if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', `kitsune update: expected TARGET NEXT.wasm, found ${a.positional.length} argument(s)\n\n${USAGE}`);
+  const a = parseArgs(args, UPDATE_SPEC, 'update');
+  if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', `kitsune update: expected TARGET NEXT.wasm, found ${a.positional.length} argument(s)`);
   const [target, next] = a.positional;
   const nextPath = path.resolve(next);
   readFileOrFail(nextPath); // a clear error here, before the runner is asked
@@ -120,7 +130,7 @@ async function cmdUpdate(args: string[]): Promise<number> {
 }
 
 async function cmdInspect(args: string[]): Promise<number> {
-  const a = parseArgs(args, { values: {}, flags: { json: 'json', diff: 'diff' } }, 'inspect');
+  const a = parseArgs(args, INSPECT_SPEC, 'inspect');
   if (a.flags.diff) {
     if (a.positional.length !== 2) throw new KitsuneError('E_USAGE', 'kitsune inspect --diff: expected OLD.wasm NEW.wasm');
     const [o, n] = a.positional.map((p) => readMeta(readFileOrFail(p), p));
@@ -176,7 +186,7 @@ function timeoutOf(text: string): number {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e) => {
-    if (e instanceof KitsuneError) process.stderr.write(`kitsune: ${e.message}\n`);
+    if (e instanceof KitsuneError) process.stderr.write(`kitsune: ${e.message}\n${e.code === 'E_USAGE' ? `\n${shortUsage(current)}\n` : ''}`);
     else process.stderr.write(`kitsune: internal error: ${(e as Error)?.stack ?? e}\n`);
     process.exitCode = e instanceof KitsuneError && e.code === 'E_USAGE' ? 2 : 1;
   },

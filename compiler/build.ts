@@ -1,9 +1,12 @@
 // Builds one version of a program: C sources -> one position-independent
 // side module with a `kitsune` section and Asyncify on the update path.
-import { runClang, putFile, getFile, type Tree, type Progress } from './clang.js';
+import { runClang, putFile, getFile, loadClang, clangLoaded, type Tree } from './clang.js';
+import { progressReporter, type BuildPhase, type Progress } from './progress.js';
 import { asyncify } from './asyncify.js';
 import { readDwarf, dwarfSectionsFromWasm, typeSignature, typeName, type DwarfInfo, type CType } from './dwarf.js';
 import { KitsuneError } from '../format/errors.js';
+import { throwIfAborted, untilAborted } from '../format/abort.js';
+import { assetsBase, type AssetsOption } from '../format/assets.js';
 import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../format/metadata.js';
 import { checkCompatible } from '../format/compat.js';
 import { rewriteCustomSections } from '../format/wasm-sections.js';
@@ -29,7 +32,17 @@ export interface BuildOptions {
   xf?: SourceFile;
   /** Program name; defaults to the one of `from`, else derived from the output name. */
   name?: string;
+  /** Called as the build goes: its phase and how far it has come (0..1), for a progress bar. */
   progress?: Progress;
+  /** Stops the build at the next step with a KitsuneError E_ABORTED (clang cannot be interrupted mid-compile). */
+  signal?: AbortSignal;
+  /**
+   * Base URL (or, in Node, folder) of the package's run-time files: kitsune.h,
+   * kitsune_xf.h, include/ and clang/ (a copy of @yowasp/clang's gen/ files),
+   * as `npx kitsune assets DIR` lays them out. Default: the package's own
+   * runtime/ folder, and clang imported as the @yowasp/clang dependency.
+   */
+  assets?: AssetsOption;
 }
 
 export interface BuildResult {
@@ -61,18 +74,45 @@ export const EMULATION_DEFINES = ['_WASI_EMULATED_SIGNAL', '_WASI_EMULATED_PROCE
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
-  const progress = options.progress ?? (() => {});
+  const { signal } = options;
+  const aborted = () => throwIfAborted(signal, 'the build');
+  aborted();
   if (!options.sources.length) throw new KitsuneError('E_USAGE', 'expected at least one C source file, found none');
   const oldMeta = options.from ? readMeta(options.from, '--from') : undefined;
 
   const spec: XfSpec | undefined = options.xf ? parseXf(options.xf.text, options.xf.path) : undefined;
   if (spec && !oldMeta) throw new KitsuneError('E_USAGE', `${options.xf!.path}: a .xf spec describes an update, so it needs --from the version it updates`);
 
+  // Weights: typical seconds of each phase (clang's first load dominates).
+  const phases: [BuildPhase, number][] = [
+    ...(clangLoaded() ? [] : [['loading-clang', 6] as [BuildPhase, number]]),
+    ['compiling', 1.5], ...(oldMeta ? [['compiling-migration', 1] as [BuildPhase, number]] : []), ['asyncify', 0.5],
+  ];
+  const report = progressReporter(options.progress, phases);
+  const base = assetsBase(options.assets);
+  const clangBase = options.assets === undefined ? undefined : new URL('clang/', base);
+  // The headers first: they are small, and a wrong `assets` shows at once.
+  const [kitsuneH, xfH, posix] = await untilAborted(Promise.all([runtimeHeader(base, 'kitsune.h'), runtimeHeader(base, 'kitsune_xf.h'), posixHeaders(base)]), signal, 'the build');
+  if (!clangLoaded()) {
+    report('loading-clang', 0, 'loading clang (about 105 MB of WebAssembly, once per process)');
+    let lastPercent = -1;
+    await loadClang({
+      clangBase, signal,
+      onFetch: ({ totalLength, doneLength }) => {
+        const percent = Math.floor((100 * doneLength) / Math.max(1, totalLength));
+        if (percent === lastPercent) return;
+        lastPercent = percent;
+        report('loading-clang', doneLength / Math.max(1, totalLength), `loading clang: ${percent}% (${Math.round(doneLength / 1e6)} of ${Math.round(totalLength / 1e6)} MB)`, { done: doneLength, total: totalLength });
+      },
+    });
+    aborted();
+  }
+
   const tree: Tree = {};
   for (const f of [...options.sources, ...(options.headers ?? [])]) putFile(tree, mount(f.path), f.text);
-  putFile(tree, `${INCLUDE}/kitsune.h`, await runtimeHeader('kitsune.h'));
-  putFile(tree, `${INCLUDE}/kitsune_xf.h`, await runtimeHeader('kitsune_xf.h'));
-  for (const [p, text] of Object.entries(await posixHeaders())) putFile(tree, `${INCLUDE}/${p}`, text);
+  putFile(tree, `${INCLUDE}/kitsune.h`, kitsuneH);
+  putFile(tree, `${INCLUDE}/kitsune_xf.h`, xfH);
+  for (const [p, text] of Object.entries(posix)) putFile(tree, `${INCLUDE}/${p}`, text);
   const opt = options.optimize ?? 2;
   // Each file goes through clang's front end to LLVM IR (at -O, with no LLVM
   // passes yet), then promote-symbols.ts gives its variables and address-taken
@@ -103,10 +143,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   ];
   const names = options.sources.map((s) => s.path).join(' ');
   let diagnostics = '';
+  // Within a compiling phase: the clang runs done of those it needs (each file, then the link).
+  let phase: BuildPhase = 'compiling', runs = 0, done = 0, doing = '';
+  const step = (what: string) => { aborted(); doing = what; report(phase, 0, what); };
+  const clang = async (args: string[]) => {
+    const r = await runClang(args, tree, clangBase);
+    aborted();
+    report(phase, ++done / Math.max(1, runs), `${doing} (${done} of ${runs} clang runs)`);
+    return r;
+  };
   /** One file to promoted IR in the tree; its diagnostics are kept. */
   const toIr = async (path: string, i: number, what: string): Promise<string> => {
     const out = `/ir/${i}.ll`;
-    const r = await runClang(frontEnd(mount(path), out), tree, progress);
+    const r = await clang(frontEnd(mount(path), out));
     diagnostics += unmount(r.diagnostics);
     const ll = getFile(r.files, out);
     if (!r.ok || !ll) throw new BuildError(`could not compile ${what}:`, diagnostics);
@@ -114,13 +163,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     return out;
   };
   const linkIr = async (irs: string[], what: string): Promise<Uint8Array> => {
-    const r = await runClang(link(irs), tree, progress);
+    const r = await clang(link(irs));
     diagnostics += unmount(r.diagnostics);
     const wasm = getFile(r.files, '/out/version.wasm');
     if (!r.ok || !wasm) throw new BuildError(`could not link ${what}:`, diagnostics);
     return wasm;
   };
-  progress(`compiling ${names}`);
+  runs = options.sources.length + 1;
+  step(`compiling ${names}`);
   const irs: string[] = [];
   for (const [i, src] of options.sources.entries()) irs.push(await toIr(src.path, i, src.path));
   let linked = await linkIr(irs, names);
@@ -136,7 +186,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       throw new KitsuneError('E_XF_REFUSED', `this update cannot carry the running state over (${plan.problems.length} reason(s)); nothing was built:`, plan.problems);
     }
     if (plan.code) {
-      progress(`compiling the generated migration (${plan.entries.length} variable(s))`);
+      phase = 'compiling-migration'; runs = 2; done = 0;
+      step(`compiling the generated migration (${plan.entries.length} variable(s))`);
       putFile(tree, `${ROOT}/${XF_FILE}`, plan.code);
       const what = `the migration generated from ${options.xf?.path ?? 'the type changes'} (errors in ${XF_FILE} are the generator's; in ${options.xf?.path ?? 'the spec'}, the rules')`;
       const xfIr = await toIr(`${ROOT}/${XF_FILE}`, irs.length, what);
@@ -151,7 +202,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   // DWARF is read; ship the module without it (names stay for function pointers).
   const stripped = rewriteCustomSections(linked, (n) => n.startsWith('.debug_'));
-  progress('instrumenting the update path (Asyncify)');
+  report('asyncify', 0, 'instrumenting the update path (Asyncify)');
   const numericOpt = typeof opt === 'number' ? opt : 2;
   const a = await asyncify(stripped, numericOpt);
   if (a.note) notes.push(a.note);
@@ -171,6 +222,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ...(plan?.code ? { xf: { entries: plan.entries, variables: plan.variables, types: plan.types } } : {}),
   };
   if (oldMeta) checkCompatible(oldMeta, meta, 'this build');
+  aborted();
+  report('done', 1, `built ${names} in ${Date.now() - started} ms`);
   return { wasm: withMeta(a.wasm, meta), meta, diagnostics, notes, millis: Date.now() - started, ...(plan ? { plan } : {}), ...(plan?.code ? { xfCode: plan.code } : {}) };
 }
 

@@ -1,46 +1,75 @@
 // Runs clang and wasm-ld from @yowasp/clang (clang compiled to Wasm, from npm)
-// over an in-memory file tree. The first call loads about 100 MB of Wasm and
-// takes seconds, so progress is reported and one process keeps it warm.
-import { KitsuneError } from '../format/errors.js';
+// over an in-memory file tree. Loading it fetches about 105 MB of Wasm and
+// takes seconds, so it is loaded once per process (or page), reporting the
+// bytes fetched to whoever waits for it and printing nothing.
+import { KitsuneError, messageOf } from '../format/errors.js';
+import { untilAborted } from '../format/abort.js';
 
 export type Tree = { [name: string]: Tree | string | Uint8Array };
-export type Progress = (message: string) => void;
 
-interface ClangModule {
-  commands: Record<string, (args: string[], files: Tree, options: object) => Promise<Tree> | Tree | undefined>;
-}
+type FetchProgress = (e: { totalLength: number; doneLength: number }) => void;
+type ClangCommand = (args: string[] | null, files: Tree, options: object) => Promise<Tree> | Tree | undefined;
+interface ClangModule { commands: Record<string, ClangCommand> }
 
 let loaded: Promise<ClangModule> | undefined;
-let warm = false;
+let ready = false;
+const watchers = new Set<FetchProgress>();
+
+/** Whether clang is loaded in this process: a build then skips the loading phase. */
+export function clangLoaded(): boolean { return ready; }
+
+/**
+ * Loads clang once. `clangBase` is the URL of a folder holding @yowasp/clang's
+ * gen/ files (bundle.js, llvm*.wasm, llvm-resources.tar); without it, the
+ * package is imported as a dependency. `onFetch` gets the bytes fetched so far.
+ */
+export async function loadClang(options: { clangBase?: URL; onFetch?: FetchProgress; signal?: AbortSignal } = {}): Promise<ClangModule> {
+  const { onFetch, signal } = options;
+  if (onFetch && !ready) watchers.add(onFetch);
+  try {
+    loaded ??= load(options.clangBase);
+    return await untilAborted(loaded, signal, 'the build');
+  } finally {
+    if (onFetch) watchers.delete(onFetch);
+  }
+}
+
+async function load(clangBase: URL | undefined): Promise<ClangModule> {
+  const from = clangBase ? new URL('bundle.js', clangBase).href : '@yowasp/clang';
+  try {
+    const clang = (clangBase
+      ? await import(/* webpackIgnore: true */ /* @vite-ignore */ from)
+      : await import('@yowasp/clang')) as unknown as ClangModule;
+    // Fetch clang's files now, with our progress callback: called without
+    // one, @yowasp/clang prints "fetched N%" lines on the console, and its
+    // first internal `clang -###` run would pass none.
+    const fetchProgress: FetchProgress = (e) => { for (const w of watchers) w(e); };
+    await clang.commands.clang(null, {}, { fetchProgress });
+    ready = true;
+    return clang;
+  } catch (e) {
+    loaded = undefined;
+    throw new KitsuneError('E_ASSET', `clang could not be loaded from ${from}: ${messageOf(e)}. ${clangBase
+      ? `Its files (bundle.js, llvm.core.wasm, llvm.core2-4.wasm, llvm-resources.tar) must be served there, .wasm as application/wasm; \`npx kitsune assets DIR\` copies them to DIR/clang/`
+      : 'In a bundled page, serve a copy of the assets (`npx kitsune assets DIR`) and pass its URL as the `assets` option'}`);
+  }
+}
 
 export interface RunResult { files: Tree; diagnostics: string; ok: boolean }
 
 /** Runs `clang ARGS` with `files` mapped at `/`. Never throws for a C error: `ok` says. */
-export async function runClang(args: string[], files: Tree, progress: Progress = () => {}): Promise<RunResult> {
-  if (!warm) progress('loading clang (about 100 MB of WebAssembly, once per process)...');
-  loaded ??= import('@yowasp/clang') as unknown as Promise<ClangModule>;
-  const clang = await loaded;
+export async function runClang(args: string[], files: Tree, clangBase?: URL): Promise<RunResult> {
+  const clang = await loadClang({ clangBase });
   const chunks: string[] = [];
   const decoder = new TextDecoder();
   const sink = (b: Uint8Array | null) => { if (b) chunks.push(decoder.decode(b, { stream: true })); };
-  let lastPercent = -1;
-  const options = {
-    stdout: sink,
-    stderr: sink,
-    fetchProgress: ({ totalLength, doneLength }: { totalLength: number; doneLength: number }) => {
-      const percent = Math.floor((100 * doneLength) / Math.max(1, totalLength));
-      if (percent >= lastPercent + 25) { lastPercent = percent; progress(`loading clang: ${percent}%`); }
-    },
-  };
   try {
-    const out = (await clang.commands.clang(args, files, options)) as Tree;
-    warm = true;
+    const out = (await clang.commands.clang(args, files, { stdout: sink, stderr: sink })) as Tree;
     return { files: out, diagnostics: chunks.join(''), ok: true };
   } catch (e) {
-    warm = true;
     const err = e as { code?: number; files?: Tree };
     if (typeof err.code === 'number') return { files: err.files ?? {}, diagnostics: chunks.join(''), ok: false };
-    throw new KitsuneError('E_BUILD', `clang itself failed: ${(e as Error).message}`);
+    throw new KitsuneError('E_BUILD', `clang itself failed: ${messageOf(e)}`);
   }
 }
 

@@ -2,4 +2,4 @@
 // and binaryen from npm. Works in Node and in browsers.
 export { build, BuildError, type BuildOptions, type BuildResult, type SourceFile } from './build.js';
 export { buildRuntime } from './build-runtime.js';
-export type { Progress } from './clang.js';
+export type { Progress, BuildProgress, BuildPhase } from './progress.js';

@@ -1,44 +1,38 @@
 // The runtime's headers that every build mounts on its include path:
-// kitsune.h for programs, kitsune_xf.h for generated migration code. Read from
-// the package in Node, fetched beside the package's files in a browser.
-import { isNode } from '../format/platform.js';
+// kitsune.h for programs, kitsune_xf.h for generated migration code, and the
+// POSIX headers wasi-libc lacks (include/, listed in include/index.json).
+// Read from the assets base (format/assets.ts): the package's runtime/
+// folder by default, in Node from disk and in a browser by fetch.
+import { loadTextAsset } from '../format/assets.js';
+import { KitsuneError, messageOf } from '../format/errors.js';
 
-const headers = new Map<string, Promise<string>>();
+const cache = new Map<string, Promise<string>>();
 
-export function runtimeHeader(name: 'kitsune.h' | 'kitsune_xf.h'): Promise<string> {
-  const url = new URL(`../../runtime/${name}`, import.meta.url);
-  let h = headers.get(name);
-  if (!h) {
-    h = isNode
-      ? import('node:fs/promises').then((fs) => fs.readFile(url, 'utf8'))
-      : fetch(url).then((r) => r.text());
-    headers.set(name, h);
+function cached(base: URL, name: string): Promise<string> {
+  const key = new URL(name, base).href;
+  let p = cache.get(key);
+  if (!p) {
+    p = loadTextAsset(base, name);
+    // A failure is not kept: the next build tries again (the page may have been fixed).
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
   }
-  return h;
+  return p;
 }
 
-/**
- * The POSIX headers that wasi-libc lacks (runtime/include/), by path relative
- * to it: mounted ahead of the sysroot's. In Node the folder is read as it is;
- * a browser fetches the files that runtime/include/index.json lists.
- */
-let posix: Promise<Record<string, string>> | undefined;
-export function posixHeaders(): Promise<Record<string, string>> {
-  const dir = new URL('../../runtime/include/', import.meta.url);
-  posix ??= isNode
-    ? (async () => {
-      const fs = await import('node:fs/promises');
-      const out: Record<string, string> = {};
-      const walk = async (rel: string): Promise<void> => {
-        for (const e of await fs.readdir(new URL(rel, dir), { withFileTypes: true }).catch(() => [])) {
-          if (e.isDirectory()) await walk(`${rel}${e.name}/`);
-          else if (e.name.endsWith('.h')) out[rel + e.name] = await fs.readFile(new URL(rel + e.name, dir), 'utf8');
-        }
-      };
-      await walk('');
-      return out;
-    })()
-    : fetch(new URL('index.json', dir)).then((r) => (r.ok ? r.json() as Promise<string[]> : [])).then(async (names) =>
-      Object.fromEntries(await Promise.all(names.map(async (n) => [n, await (await fetch(new URL(n, dir))).text()] as const))));
-  return posix;
+export function runtimeHeader(base: URL, name: 'kitsune.h' | 'kitsune_xf.h'): Promise<string> {
+  return cached(base, name);
+}
+
+/** The POSIX overlay headers by path relative to include/, mounted ahead of the sysroot's. */
+export async function posixHeaders(base: URL): Promise<Record<string, string>> {
+  const list = await cached(base, 'include/index.json');
+  let names: string[];
+  try {
+    names = JSON.parse(list) as string[];
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new Error('not a list of names');
+  } catch (e) {
+    throw new KitsuneError('E_ASSET', `include/index.json under ${base.href}: expected a JSON list of header paths (${messageOf(e)})`);
+  }
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await cached(base, `include/${n}`)] as const)));
 }

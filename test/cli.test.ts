@@ -22,6 +22,34 @@ test('build errors are clang\'s, with file:line:col, and no stack trace', () => 
   assert.not.ok(fs.existsSync(path.join(dir, 'bad.wasm')));
 });
 
+test('--help for the command and each subcommand, --version; usage errors on stderr', () => {
+  const overview = kitsune('--help');
+  assert.is(overview.status, 0);
+  for (const cmd of ['build', 'run', 'update', 'dev', 'inspect', 'assets', 'demo']) {
+    assert.match(overview.stdout, new RegExp(`\\n  kitsune ${cmd}\\b`));
+    for (const flag of ['--help', '-h']) {
+      const r = kitsune(cmd, flag);
+      assert.is(r.status, 0, `${cmd} ${flag}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^usage: kitsune ${cmd}\\b[^]*\\n\\n\\S`), `${cmd} ${flag}`);
+      assert.is(r.stderr, '', `${cmd} ${flag} printed on stderr`);
+    }
+  }
+  // Help among the options wins over the rest; after the module it is the program's.
+  assert.match(kitsune('build', 'x.c', '--help').stdout, /^usage: kitsune build/);
+  assert.match(kitsune('run', 'nothere.wasm', '--help').stderr, /nothere\.wasm: no such file/);
+  const version = kitsune('--version');
+  assert.is(version.status, 0);
+  assert.match(version.stdout, /^kitsune-wasm \d+\.\d+\.\d+\n$/);
+  const none = kitsune();
+  assert.is(none.status, 2);
+  assert.is(none.stdout, '');
+  assert.match(none.stderr, /^kitsune: dynamic software updating/);
+  const bad = kitsune('update', 'only-one');
+  assert.is(bad.status, 2);
+  assert.is(bad.stdout, '');
+  assert.is(bad.stderr, 'kitsune: kitsune update: expected TARGET NEXT.wasm, found 1 argument(s)\n\nusage: kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm\nrun `kitsune update --help` for more\n');
+});
+
 test('bad input: one paragraph, non-zero exit', () => {
   const cases: [string[], RegExp, number][] = [
     [['frobnicate'], /unknown command "frobnicate"/, 2],

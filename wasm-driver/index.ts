@@ -4,5 +4,7 @@ export { KitsuneProcess, type StartOptions, type UpdateOptions, type VersionSour
 export type { UpdateResult, UpdateStage, UpdateTimings, KitsuneEvent } from './common/protocol.js';
 export { KitsuneError, type ErrorCode } from '../format/errors.js';
 export type { Grants } from './host/sandbox.js';
+export type { WorkerOption } from './host/platform.js';
+export type { AssetsOption } from '../format/assets.js';
 export { readMeta, type KitsuneMeta, type KitsuneVariable } from '../format/metadata.js';
 export { checkCompatible, planVariables, type VariablePlan } from '../format/compat.js';

@@ -25,7 +25,7 @@ async function start(m: StartMessage) {
   try {
     program = new Program({
       memory: m.memory, shared: new SharedState(m.shared), args: m.args, env: m.env, stackSize: m.stackSize, isTTY: m.isTTY, dirs: m.dirs,
-      runtime: m.runtime, tableMin: m.tableMin,
+      runtime: m.runtime, tableMin: m.tableMin, lineBuffered: !!m.lineBuffered,
       host: {
         post: (event) => send({ type: 'event', event }),
         write: (fd, bytes) => send({ type: 'output', fd, bytes }, [bytes.buffer as ArrayBuffer]),
@@ -43,6 +43,7 @@ async function start(m: StartMessage) {
     const code = await program.run(m.version, m.meta, m.dylink);
     send({ type: 'done', code });
   } catch (e) {
+    program?.flushStdio();
     send({ type: 'done', code: 134, error: program?.describeCrash(e) || messageOf(e) });
   }
 }

@@ -79,6 +79,8 @@ export interface StartMessage {
   isTTY: { stdin: boolean; stdout: boolean; stderr: boolean };
   /** Directories granted with --dir (the worker serves files itself). */
   dirs: string[];
+  /** Make the program's stdout line-buffered (the host shows output as it comes). */
+  lineBuffered?: boolean;
 }
 
 export interface UpdateMessage {

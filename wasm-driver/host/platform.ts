@@ -1,50 +1,91 @@
 // What differs between Node and browsers on the host thread: starting the
-// program's worker, reading files, finding the runtime. Node-only calls say
-// so plainly in a browser.
+// program's worker, finding the runtime. Node-only calls say so plainly in a
+// browser.
 import { isNode } from '../../format/platform.js';
+import { messageOf } from '../../format/errors.js';
+import { assetsBase, loadAsset, type AssetsOption } from '../../format/assets.js';
 import type { Port } from '../common/protocol.js';
 
 export interface WorkerHandle extends Port {
   terminate(): Promise<void>;
-  onError(handler: (e: Error) => void): void;
+  /** `message` says which worker failed and why, for people. */
+  onError(handler: (message: string) => void): void;
   /** Lets the host process exit while the worker is idle. */
   unref(): void;
 }
 
-const workerUrl = () => new URL('../worker.js', import.meta.url);
+interface NodeWorkerLike {
+  postMessage(m: unknown, t?: readonly unknown[]): void;
+  on(event: string, h: (x: any) => void): void;
+  terminate(): Promise<number>;
+  unref(): void;
+}
 
-export async function spawnWorker(): Promise<WorkerHandle> {
-  if (isNode) {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(workerUrl());
+/**
+ * The program's worker: the URL of the package's worker entry
+ * (`kitsune-wasm/worker`, built or served), or a function that starts it (a
+ * Web Worker, or a Node worker thread). Default: the package's worker.js,
+ * which is right when the package is used unbundled.
+ */
+export type WorkerOption = string | URL | (() => Worker | NodeWorkerLike);
+
+export async function spawnWorker(option?: WorkerOption): Promise<WorkerHandle> {
+  const url = typeof option === 'function' ? undefined : option === undefined ? new URL('../worker.js', import.meta.url) : option;
+  const what = url === undefined ? 'the program\'s worker (made by the `worker` option\'s function)' : `the program's worker ${String(url)}`;
+  // A failure before the worker's first message is a failure to load it.
+  let heard = false;
+  const failed = (reason: string) => (heard ? `${what} failed: ${reason}` : `${what} could not be loaded: ${reason}`);
+  let w: Worker | NodeWorkerLike;
+  if (typeof option === 'function') w = option();
+  else if (isNode) w = new (await import('node:worker_threads')).Worker(url instanceof URL || !/^[a-z]{2,}:/i.test(String(url)) ? url! : new URL(String(url)));
+  else w = new Worker(url!, { type: 'module' });
+  if ('on' in w && typeof w.on === 'function') {
+    const nw = w as NodeWorkerLike;
     return {
-      postMessage: (m, t) => w.postMessage(m, t as never),
-      onMessage: (h) => w.on('message', h),
-      onError: (h) => w.on('error', h),
-      terminate: async () => { await w.terminate(); },
-      unref: () => w.unref(),
+      postMessage: (m, t) => nw.postMessage(m, t as never),
+      onMessage: (h) => nw.on('message', (m) => { heard = true; h(m); }),
+      onError: (h) => nw.on('error', (e) => h(failed(messageOf(e)))),
+      terminate: async () => { await nw.terminate(); },
+      unref: () => nw.unref(),
     };
   }
-  const w = new Worker(workerUrl(), { type: 'module' });
+  const ww = w as Worker;
   return {
-    postMessage: (m, t) => w.postMessage(m, t ?? []),
-    onMessage: (h) => w.addEventListener('message', (e) => h(e.data)),
-    onError: (h) => w.addEventListener('error', (e) => h(new Error(e.message))),
-    terminate: async () => w.terminate(),
+    postMessage: (m, t) => ww.postMessage(m, t ?? []),
+    onMessage: (h) => ww.addEventListener('message', (e) => { heard = true; h(e.data); }),
+    onError: (h) => ww.addEventListener('error', (e) => {
+      e.preventDefault();
+      // A script that failed to load gives an event without a message: find out why.
+      if (e.message || heard || url === undefined) h(failed(e.message || 'an error without a message (see the browser console)'));
+      else void diagnoseScript(new URL(String(url), globalThis.location?.href)).then((why) => h(failed(why)));
+    }),
+    terminate: async () => ww.terminate(),
     unref: () => {},
   };
 }
 
-let runtimeBytes: Promise<Uint8Array> | undefined;
+async function diagnoseScript(url: URL): Promise<string> {
+  try {
+    const r = await fetch(url);
+    if (!r.ok) return `fetching it gave HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}; build the \`kitsune-wasm/worker\` entry and serve it there, or pass its URL as the \`worker\` option`;
+    const type = r.headers.get('content-type') ?? '';
+    if (!/javascript|ecmascript/i.test(type)) return `it is served as "${type || 'no content type'}", and a module worker needs a JavaScript MIME type (text/javascript)`;
+    return 'the script loaded but failed to start (a syntax error, or an import it could not resolve: see the browser console)';
+  } catch (e) {
+    return `fetching it failed (${messageOf(e)})`;
+  }
+}
 
-/** runtime/runtime.wasm, shipped in the package and built by `npm run build`. */
-export function loadRuntime(): Promise<Uint8Array> {
-  const url = new URL('../../../runtime/runtime.wasm', import.meta.url);
-  runtimeBytes ??= isNode
-    ? import('node:fs/promises').then(async (fs) => new Uint8Array(await fs.readFile(url)))
-    : fetch(url).then(async (r) => {
-        if (!r.ok) throw new Error(`fetching ${url}: HTTP ${r.status}`);
-        return new Uint8Array(await r.arrayBuffer());
-      });
-  return runtimeBytes;
+const runtimes = new Map<string, Promise<Uint8Array>>();
+
+/** runtime.wasm from the assets (format/assets.ts): the package's runtime/ folder by default. */
+export function loadRuntime(assets?: AssetsOption): Promise<Uint8Array> {
+  const base = assetsBase(assets);
+  let p = runtimes.get(base.href);
+  if (!p) {
+    p = loadAsset(base, 'runtime.wasm');
+    p.catch(() => runtimes.delete(base.href));
+    runtimes.set(base.href, p);
+  }
+  return p;
 }

@@ -3,6 +3,8 @@
 // compiled here, while the old one keeps running, so the program's pause holds
 // only what must happen inside it.
 import { KitsuneError, messageOf } from '../../format/errors.js';
+import { throwIfAborted, untilAborted, abortError } from '../../format/abort.js';
+import type { AssetsOption } from '../../format/assets.js';
 import type { KitsuneMeta } from '../../format/metadata.js';
 import { checkCompatible } from '../../format/compat.js';
 import { importLimits } from '../../format/wasm-sections.js';
@@ -12,7 +14,7 @@ import { isNode } from '../../format/platform.js';
 import { now } from '../common/clock.js';
 import { signalNumber } from '../common/signal-numbers.js';
 import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from '../common/protocol.js';
-import { spawnWorker, loadRuntime, type WorkerHandle } from './platform.js';
+import { spawnWorker, loadRuntime, type WorkerHandle, type WorkerOption } from './platform.js';
 import { prepareVersion, PrepareError, type VersionSource } from './prepare-version.js';
 import { HostServices } from './services.js';
 import type { Grants } from './sandbox.js';
@@ -23,9 +25,20 @@ export interface StartOptions {
   /** argv[0]; defaults to the module's path or "program.wasm". */
   argv0?: string;
   env?: Record<string, string>;
-  /** Where the program's output goes; defaults to the host's stdout and stderr in Node. */
+  /**
+   * Where the program's output goes; defaults to the host's stdout and
+   * stderr in Node, the console in a browser. With a `stdout` callback the
+   * program's stdout is line-buffered (see `lineBuffered`).
+   */
   stdout?: (bytes: Uint8Array) => void;
   stderr?: (bytes: Uint8Array) => void;
+  /**
+   * Line-buffer the program's stdout, as on a terminal, so that each line
+   * reaches `stdout` when it is printed (libc otherwise buffers a stdout that
+   * is not a terminal fully, and the lines come when the buffer fills or at
+   * exit). Default: true when a `stdout` callback is given.
+   */
+  lineBuffered?: boolean;
   /** Feed the host's stdin to the program (Node, default true when no `stdout` is given). */
   inheritStdin?: boolean;
   onEvent?: (event: KitsuneEvent) => void;
@@ -33,9 +46,29 @@ export interface StartOptions {
   stackSize?: number;
   /** Upper bound of the program's memory, in 64 KiB pages (default 16384: 1 GiB). */
   maxMemoryPages?: number;
-  /** The runtime module; defaults to the package's runtime/runtime.wasm. */
+  /** The runtime module's bytes; defaults to runtime.wasm from `assets`. */
   runtime?: Uint8Array;
+  /**
+   * Base URL (or, in Node, folder) of the package's run-time files, where
+   * runtime.wasm is read from: by default the package's runtime/ folder,
+   * right in Node and when the package is served as it is. A bundled page
+   * passes the URL of a copy (`npx kitsune assets DIR`).
+   */
+  assets?: AssetsOption;
+  /**
+   * The program's worker: the URL of the `kitsune-wasm/worker` entry (as
+   * built by a bundler, or served), or a function that starts it, e.g.
+   * `() => new Worker(new URL('./kitsune-worker.js', import.meta.url), { type: 'module' })`.
+   * Default: the package's own worker module.
+   */
+  worker?: WorkerOption;
+  /**
+   * What isatty() says for fds 0-2, and so whether libc line-buffers stdout.
+   * Default in Node without a `stdout` callback: the host's own; else false.
+   */
   isTTY?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** Aborting it while starting rejects with E_ABORTED and ends the worker; once started, end the program with `kill()`. */
+  signal?: AbortSignal;
   /**
    * What the program may reach outside its memory: directories (`dirs`) and
    * the network (`net`: true, or an allow-list like ["127.0.0.1:11311"]).
@@ -52,6 +85,13 @@ export interface UpdateOptions {
   snapshot?: boolean;
   /** The update's deadline: reading the next version and reaching an update point must happen within this many ms (default: wait). */
   timeoutMs?: number;
+  /**
+   * Withdraws the update, as `timeoutMs` does, if the program has not yet
+   * reached an update point: the result is then `refused` (stage `wait`, or
+   * the stage it was checking), and the old version runs on. Once the old
+   * version has unwound, the update finishes (commit or rollback) regardless.
+   */
+  signal?: AbortSignal;
 }
 
 export type { VersionSource };
@@ -84,18 +124,23 @@ export class KitsuneProcess {
 
   /** Starts `version` (a path in Node, or the module's bytes). */
   static async start(version: VersionSource, options: StartOptions = {}): Promise<KitsuneProcess> {
+    const { signal } = options;
+    const what = 'starting the program';
+    throwIfAborted(signal, what);
+    requireSharedMemory();
     const name = typeof version === 'string' ? version : options.argv0 ?? 'program.wasm';
-    const runtimeBytes = options.runtime ?? (await loadRuntime());
-    const [runtime, first] = await Promise.all([
-      WebAssembly.compile(runtimeBytes as Uint8Array<ArrayBuffer>),
+    const runtimeBytes = options.runtime ?? (await untilAborted(loadRuntime(options.assets), signal, what));
+    const [runtime, first] = await untilAborted(Promise.all([
+      compileRuntime(runtimeBytes),
       prepareVersion(version, name).catch((e) => { throw e instanceof PrepareError ? e.cause : e; }),
-    ]);
+    ]), signal, what);
     const { module, meta, dylink } = first;
     const limits = importLimits(runtimeBytes);
     const maxPages = options.maxMemoryPages ?? 16384;
     const memory = new WebAssembly.Memory({ initial: Math.max(limits.memory?.min ?? 17, 17), maximum: maxPages, shared: true });
     const shared = new SharedState();
-    const worker = await spawnWorker();
+    throwIfAborted(signal, what);
+    const worker = await spawnWorker(options.worker);
     const out = options.stdout ?? defaultSink(1);
     const err = options.stderr ?? defaultSink(2);
     let resolveReady!: () => void, resolveExit!: (code: number) => void;
@@ -118,8 +163,8 @@ export class KitsuneProcess {
         resolveExit(m.code);
       }
     });
-    worker.onError((e) => {
-      proc.emit({ type: 'crash', message: messageOf(e) });
+    worker.onError((message) => {
+      proc.emit({ type: 'crash', message });
       proc.finish();
       resolveExit(134);
     });
@@ -129,9 +174,15 @@ export class KitsuneProcess {
     worker.postMessage({
       type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta, dylink,
       args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY, dirs: options.grants?.dirs ?? [],
+      lineBuffered: options.lineBuffered ?? !!options.stdout,
     });
     if (options.inheritStdin ?? (isNode && !options.stdout)) proc.stopStdin = inheritStdin(proc, (b) => proc.services.terminal.filterInput(b, (n) => proc.signal(n)));
-    await Promise.race([ready, exited]);
+    try {
+      await untilAborted(Promise.race([ready, exited]), signal, what);
+    } catch (e) {
+      await proc.kill();
+      throw e;
+    }
     return proc;
   }
 
@@ -198,9 +249,13 @@ export class KitsuneProcess {
       };
       if (this.done || !this.state) return refuse('wait', new KitsuneError('E_EXITED', 'the program has exited'));
       const state = this.state;
+      const { signal } = options;
+      const what = 'the update';
       let prepared;
       try {
-        prepared = await prepareVersion(next, name, (meta) => checkCompatible(this.meta, meta, name), left());
+        throwIfAborted(signal, what);
+        prepared = await untilAborted(prepareVersion(next, name, (meta) => checkCompatible(this.meta, meta, name), left()), signal, what);
+        throwIfAborted(signal, what);
       } catch (e) {
         return e instanceof PrepareError ? refuse(e.stage, e.cause) : refuse('read', e);
       }
@@ -214,19 +269,28 @@ export class KitsuneProcess {
       // Like a signal: interrupts sleeps and polls so the program reaches an update point.
       this.shared.bump(Ctl.SignalSeq);
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = deadline === undefined ? undefined : new Promise<UpdateResult>((resolve) => {
-        timer = setTimeout(() => {
-          // Withdraw the request unless the program has already claimed it.
+      let onAbort: (() => void) | undefined;
+      const withdrawn = new Promise<UpdateResult>((resolve) => {
+        // Withdraw the request unless the program has already claimed it.
+        const withdraw = (why: () => KitsuneError) => {
           if (state.withdraw()) {
             this.pending.delete(id);
-            resolve(refuse('wait', new KitsuneError('E_UPDATE_BUSY', `the program reached no update point within ${options.timeoutMs} ms; it keeps running the old version`)));
+            resolve(refuse('wait', why()));
           }
-        }, left());
+        };
+        if (deadline !== undefined) {
+          timer = setTimeout(() => withdraw(() => new KitsuneError('E_UPDATE_BUSY', `the program reached no update point within ${options.timeoutMs} ms; it keeps running the old version`)), left());
+        }
+        if (signal) {
+          onAbort = () => withdraw(() => new KitsuneError('E_ABORTED', `${abortError(signal, what).message} before the program reached an update point; it keeps running the old version`));
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
       });
       const exit = this.exited.then(() => 'exited' as const);
-      const first = await Promise.race([result, exit, ...(timeout ? [timeout] : [])]);
+      const first = await Promise.race([result, exit, withdrawn]);
       const r = first === 'exited' ? refuse('wait', new KitsuneError('E_EXITED', 'the program exited before reaching an update point')) : first;
       if (timer) clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
       if (r.outcome === 'committed') this.meta = meta;
       return r;
     };
@@ -312,4 +376,21 @@ function inheritStdin(proc: KitsuneProcess, filter: (b: Uint8Array) => Uint8Arra
     process.stdin.off('end', onEnd);
     process.stdin.pause();
   };
+}
+
+async function compileRuntime(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new KitsuneError('E_ASSET', `runtime.wasm: not a valid WebAssembly module (${messageOf(e)}); a server that answers a missing file with a page does this: check the \`assets\` URL`);
+  }
+}
+
+/** Shared memory (SharedArrayBuffer) is what lets the worker block while the page runs on. */
+function requireSharedMemory(): void {
+  if (isNode) return;
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  if (g.crossOriginIsolated === false || typeof g.SharedArrayBuffer !== 'function') {
+    throw new KitsuneError('E_NOT_ISOLATED', 'this page is not cross-origin isolated, so it cannot share memory with the program\'s worker (SharedArrayBuffer); serve the page with the headers `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`)');
+  }
 }

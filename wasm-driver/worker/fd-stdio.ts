@@ -62,13 +62,13 @@ export class OutputFd extends StdioFd {
 
   readiness(): number { return WRITABLE; }
 
+  /** One message per call: libc writes a line as its buffer plus the rest, in two iovecs. */
   writev(iovs: Iovec[]): number {
+    const parts = iovs.filter((v) => v.len > 0);
+    const bytes = new Uint8Array(parts.reduce((t, v) => t + v.len, 0));
     let total = 0;
-    for (const v of iovs) {
-      if (!v.len) continue;
-      this.write(this.fd, this.mem.u8.slice(v.ptr, v.ptr + v.len));
-      total += v.len;
-    }
+    for (const v of parts) { bytes.set(this.mem.u8.subarray(v.ptr, v.ptr + v.len), total); total += v.len; }
+    if (total) this.write(this.fd, bytes);
     return total;
   }
 }

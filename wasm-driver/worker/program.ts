@@ -14,7 +14,7 @@ import { ProgramMemory } from './memory.js';
 import { Migration } from './migration.js';
 import { Posix } from './posix.js';
 import { Reclaim } from './reclaim.js';
-import { instantiateRuntime } from './runtime.js';
+import { instantiateRuntime, lineBufferStdout } from './runtime.js';
 import { Updater } from './update.js';
 import type { Version } from './version.js';
 
@@ -36,6 +36,8 @@ export interface ProgramOptions {
   dirs: string[];
   runtime: WebAssembly.Module;
   tableMin: number;
+  /** Line-buffer stdout (the host shows output as it comes). */
+  lineBuffered?: boolean;
 }
 
 export class Program {
@@ -60,6 +62,7 @@ export class Program {
     });
     mem.rt = instantiateRuntime(o.runtime, o.memory, this.linker.table, this.posix.wasiImports());
     this.posix.runtimeReady();
+    if (o.lineBuffered) lineBufferStdout(mem.rt, o.memory);
     this.stateAddress = mem.rt.__kitsune_state.value as number;
     const state = new StateWord(o.memory, this.stateAddress);
     const runtimeSpBase = mem.rt.__stack_pointer.value as number;
@@ -120,4 +123,9 @@ export class Program {
   }
 
   describeCrash(e: unknown): string { return this.linker.describeCrash(e); }
+
+  /** After a crash: what the program printed but libc still held is not lost. */
+  flushStdio(): void {
+    try { this.mem.rt?.fflush(0); } catch { /* libc itself may be what broke */ }
+  }
 }

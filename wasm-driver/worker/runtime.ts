@@ -7,6 +7,7 @@ export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __stack_pointer: WebAssembly.Global; __kitsune_state: WebAssembly.Global; errno: WebAssembly.Global;
   malloc(n: number): number; free(p: number): void; aligned_alloc(a: number, n: number): number;
   exit(code: number): void; fflush(f: number): number;
+  setvbuf(f: number, buf: number, mode: number, size: number): number; stdout: WebAssembly.Global;
   __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
   __kitsune_scan_ranges(from: number, to: number, ranges: number, n: number, hits: number, first: number): void; __kitsune_heap_top(): number;
   __kitsune_heap_adopt(from: number, to: number): number;
@@ -22,4 +23,17 @@ export function instantiateRuntime(module: WebAssembly.Module, memory: WebAssemb
   const rt = instance.exports as RuntimeExports;
   (rt._initialize as (() => void) | undefined)?.();
   return rt;
+}
+
+/**
+ * libc buffers a stdout that is not a terminal fully, so a host that shows
+ * output as it comes (a `stdout` callback) would get it only at exit: make
+ * it line-buffered, as on a terminal. Once, before main.
+ */
+export function lineBufferStdout(rt: RuntimeExports, memory: WebAssembly.Memory): void {
+  if (typeof rt.setvbuf !== 'function' || !(rt.stdout instanceof WebAssembly.Global)) {
+    throw new Error('the runtime exports no stdout/setvbuf: rebuild runtime/runtime.wasm (npm run build)');
+  }
+  const IOLBF = 1; // wasi-libc (musl): _IOFBF 0, _IOLBF 1, _IONBF 2
+  rt.setvbuf(new DataView(memory.buffer).getUint32(rt.stdout.value as number, true), 0, IOLBF, 0);
 }
