@@ -1,5 +1,6 @@
 // `node dist/cli/build-runtime.js`: the runtime step of `npm run build`.
-// Rebuilds runtime/runtime.wasm only when its C sources changed.
+// Rebuilds runtime/runtime.wasm only when its C sources or the POSIX overlay
+// they are compiled against changed.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildRuntime } from '../compiler/build-runtime.js';
@@ -7,21 +8,22 @@ import { buildRuntime } from '../compiler/build-runtime.js';
 const dir = fileURLToPath(new URL('../../runtime/', import.meta.url));
 const names = fs.readdirSync(dir).filter((n) => n.endsWith('.c') || n.endsWith('.h')).sort();
 const sources = Object.fromEntries(names.map((n) => [n, fs.readFileSync(dir + n, 'utf8')]));
+const include = dir + 'include/';
+const headers = (sub: string): string[] => fs.readdirSync(include + sub, { withFileTypes: true })
+  .flatMap((e) => (e.isDirectory() ? headers(`${sub}${e.name}/`) : e.name.endsWith('.h') ? [sub + e.name] : [])).sort();
+const overlay = fs.existsSync(include) ? Object.fromEntries(headers('').map((n) => [n, fs.readFileSync(include + n, 'utf8')])) : {};
 const out = dir + 'runtime.wasm';
 const stampFile = dir + '.runtime.stamp';
-const stamp = JSON.stringify(sources);
+const stamp = JSON.stringify({ sources, overlay });
 if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) {
   console.log('runtime/runtime.wasm is up to date');
 } else {
   const t = Date.now();
-  const wasm = await buildRuntime(sources, (m) => console.log(m));
+  const wasm = await buildRuntime(sources, (m) => console.log(m), overlay);
   fs.writeFileSync(out, wasm);
   fs.writeFileSync(stampFile, stamp);
   console.log(`built runtime/runtime.wasm (${wasm.length} bytes) in ${Date.now() - t} ms`);
 }
 
 // The browser's compiler fetches the POSIX headers by this list (compiler/kitsune-header.ts).
-const include = dir + 'include/';
-const headers = (sub: string): string[] => fs.readdirSync(include + sub, { withFileTypes: true })
-  .flatMap((e) => (e.isDirectory() ? headers(`${sub}${e.name}/`) : e.name.endsWith('.h') ? [sub + e.name] : [])).sort();
 if (fs.existsSync(include)) fs.writeFileSync(include + 'index.json', JSON.stringify(headers(''), null, 1) + '\n');

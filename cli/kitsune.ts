@@ -10,10 +10,10 @@ import { takeGrants } from './grants.js';
 
 const USAGE = `kitsune: dynamic software updating for C on WebAssembly
 
-  kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--name NAME]
+  kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--name NAME] [--strict]
   kitsune run [--control PATH] [-b FILE] [--snapshot] [--stack-size BYTES] [--dir DIR] [--net[=HOST:PORT,...]] APP.wasm [ARGS...]
   kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm     TARGET: a runner's pid or control path
-  kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME] [--dir DIR] [--net[=HOST:PORT,...]] [-- ARGS...]
+  kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME] [--strict] [--dir DIR] [--net[=HOST:PORT,...]] [-- ARGS...]
   kitsune inspect [--json] APP.wasm
   kitsune demo`;
 
@@ -37,14 +37,14 @@ async function main(argv: string[]): Promise<number> {
 export const BUILD_SPEC: Spec = {
   values: { o: 'out', from: 'from', xf: 'xf', I: 'include', D: 'define', name: 'name', O: 'opt' },
   multi: ['include', 'define'],
-  flags: {},
+  flags: { strict: 'strict' },
 };
 
 export async function cmdBuild(args: string[]): Promise<number> {
   const a = parseArgs(args, BUILD_SPEC, 'build');
   if (!a.values.out) throw new KitsuneError('E_USAGE', 'kitsune build: expected -o OUT.wasm');
   const { buildFromFiles } = await import('./build-files.js');
-  const r = await buildFromFiles(a.positional, a.values, (m) => process.stderr.write(`kitsune: ${m}\n`));
+  const r = await buildFromFiles(a.positional, { ...a.values, strict: !!a.flags.strict }, (m) => process.stderr.write(`kitsune: ${m}\n`));
   try { fs.writeFileSync(a.values.out as string, r.wasm); } catch (e) {
     throw new KitsuneError('E_USAGE', `kitsune build: cannot write -o ${a.values.out}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'its folder does not exist' : (e as Error).message}`);
   }

@@ -28,6 +28,11 @@ export interface BuildOptions {
   xf?: SourceFile;
   /** Program name; defaults to the one of `from`, else derived from the output name. */
   name?: string;
+  /**
+   * Keep the errors that clang 16+ made of legacy C (LEGACY_ERRORS) errors.
+   * By default they are warnings, as with the compilers such code was written for.
+   */
+  strict?: boolean;
   progress?: Progress;
 }
 
@@ -58,6 +63,15 @@ export const ENTRY_EXPORTS = ['__main_argc_argv', '__main_void', '_kitsune_prest
 /** wasi-libc hides these headers behind flags; Kitsune programs expect them. */
 export const EMULATION_DEFINES = ['_WASI_EMULATED_SIGNAL', '_WASI_EMULATED_PROCESS_CLOCKS', '_WASI_EMULATED_GETPID', '_WASI_EMULATED_MMAN'];
 
+/**
+ * Diagnostics that gcc 4-13 and clang before 16 gave as warnings and clang 16+
+ * (and gcc 14) give as errors: old C compiles with them, and Kitsune's own
+ * tests need it. Without `strict` they stay warnings, printed with the rest.
+ * (`return-mismatch` is clang 22's name for what older releases called
+ * `return-type`.)
+ */
+export const LEGACY_ERRORS = ['incompatible-function-pointer-types', 'implicit-function-declaration', 'implicit-int', 'int-conversion', 'incompatible-pointer-types', 'return-mismatch', 'return-type'];
+
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const progress = options.progress ?? (() => {});
@@ -87,6 +101,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
     '-fdiagnostics-color=never',
+    ...(options.strict ? [] : LEGACY_ERRORS.map((w) => `-Wno-error=${w}`)),
     '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,--unresolved-symbols=import-dynamic',
     '-Wl,--shared-memory', '-Wl,--no-check-features', '-Wl,--export-all',
     ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),

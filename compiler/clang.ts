@@ -16,7 +16,12 @@ let warm = false;
 export interface RunResult { files: Tree; diagnostics: string; ok: boolean }
 
 /** Runs `clang ARGS` with `files` mapped at `/`. Never throws for a C error: `ok` says. */
-export async function runClang(args: string[], files: Tree, progress: Progress = () => {}): Promise<RunResult> {
+export function runClang(args: string[], files: Tree, progress: Progress = () => {}): Promise<RunResult> {
+  return runTool('clang', args, files, progress);
+}
+
+/** Runs one of @yowasp/clang's tools (`clang`, `ar`, `nm`...) the same way. */
+export async function runTool(tool: string, args: string[], files: Tree, progress: Progress = () => {}): Promise<RunResult> {
   if (!warm) progress('loading clang (about 100 MB of WebAssembly, once per process)...');
   loaded ??= import('@yowasp/clang') as unknown as Promise<ClangModule>;
   const clang = await loaded;
@@ -33,14 +38,16 @@ export async function runClang(args: string[], files: Tree, progress: Progress =
     },
   };
   try {
-    const out = (await clang.commands.clang(args, files, options)) as Tree;
+    const command = clang.commands[tool];
+    if (!command) throw new KitsuneError('E_BUILD', `@yowasp/clang has no tool "${tool}"`);
+    const out = (await command(args, files, options)) as Tree;
     warm = true;
     return { files: out, diagnostics: chunks.join(''), ok: true };
   } catch (e) {
     warm = true;
     const err = e as { code?: number; files?: Tree };
     if (typeof err.code === 'number') return { files: err.files ?? {}, diagnostics: chunks.join(''), ok: false };
-    throw new KitsuneError('E_BUILD', `clang itself failed: ${(e as Error).message}`);
+    throw new KitsuneError('E_BUILD', `${tool} itself failed: ${(e as Error).message}`);
   }
 }
 
