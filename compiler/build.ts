@@ -51,9 +51,9 @@ export class BuildError extends KitsuneError {
   }
 }
 
-// User files live under /work in clang's tree, so its diagnostics print the
+// User files live under /kitsune-src in clang's tree, so its diagnostics print the
 // user's own relative paths once that prefix is dropped.
-const ROOT = '/work';
+const ROOT = '/kitsune-src';
 const INCLUDE = '/kitsune/include';
 const mount = (p: string) => (p.startsWith('/') ? p : `${ROOT}/${p}`);
 const unmount = (text: string) => text.split(`${ROOT}/`).join('');

@@ -10,6 +10,7 @@ import type { KitsuneMeta } from './metadata.js';
 import { REQUESTED, UPDATING, SharedState, Ctl } from './shared-state.js';
 import { Wasi, ExitSignal, now, Errno } from './wasi.js';
 import type { KitsuneEvent, UpdateMessage, UpdateResult, UpdateStage } from './protocol.js';
+import { kitsuneApi, runTransformer } from './kitsune-api.js';
 
 const ASYNCIFY_NORMAL = 0, ASYNCIFY_UNWINDING = 1, ASYNCIFY_REWINDING = 2;
 
@@ -299,6 +300,18 @@ export class Program {
       },
       // The POSIX surface wasi-libc lacks (sockets, signals, terminal): wasm-driver/posix.ts.
       ...this.wasi.posix.functions({ rt: this.rt, table: this.table, current: () => this.current }, v),
+      // Kitsune's manual migration API (GET_OLD_*, kitsune_get_val, NOTE_*...): wasm-driver/kitsune-api.ts.
+      ...kitsuneApi<Version>({
+        cstring: (p) => this.cstring(p),
+        oldOf: (x) => (this.tx?.next === x ? this.tx.old : undefined),
+        slotFor: (x, name) => this.slotFor(x, name),
+        keepString: (text) => {
+          const b = new TextEncoder().encode(text + '\0');
+          const p = this.rt.malloc(b.length);
+          if (p) this.u8.set(b, p);
+          return p;
+        },
+      }, v),
     };
   }
 
@@ -325,6 +338,8 @@ export class Program {
     tx.stage = 'migrate';
     for (const nv of v.meta.variables) {
       if (nv.manual || nv.kind === 'local' || nv.offset === undefined) continue;
+      // A hand-written transformer (GLOBAL_XFORM...) takes the variable over.
+      if (runTransformer(v, nv.key, v.dataBase + nv.offset) !== undefined) { tx.migrated.push(nv.key); continue; }
       this.migrateOne(tx, v, nv.key, v.dataBase + nv.offset, nv.size);
     }
   }
@@ -374,6 +389,8 @@ export class Program {
     const tx = this.tx;
     if (!tx || tx.next !== v) return 0;
     tx.stage = 'migrate';
+    const hand = runTransformer(v, key, addr);
+    if (hand !== undefined) { tx.migrated.push(key); return hand; }
     return this.migrateOne(tx, v, key, addr, size) ? 1 : 0;
   }
 
