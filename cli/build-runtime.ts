@@ -1,6 +1,6 @@
 // `node dist/cli/build-runtime.js`: the runtime step of `npm run build`.
-// Rebuilds runtime/runtime.wasm only when its C sources or the POSIX overlay
-// they are compiled against changed.
+// Rebuilds runtime/runtime.wasm only when its C sources, the POSIX overlay
+// they are compiled against, or the build itself changed.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildRuntime } from '../compiler/build-runtime.js';
@@ -14,7 +14,8 @@ const headers = (sub: string): string[] => fs.readdirSync(include + sub, { withF
 const overlay = fs.existsSync(include) ? Object.fromEntries(headers('').map((n) => [n, fs.readFileSync(include + n, 'utf8')])) : {};
 const out = dir + 'runtime.wasm';
 const stampFile = dir + '.runtime.stamp';
-const stamp = JSON.stringify({ sources, overlay });
+const builder = fs.readFileSync(new URL('../compiler/build-runtime.js', import.meta.url), 'utf8');
+const stamp = JSON.stringify({ sources, overlay, builder });
 if (fs.existsSync(out) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) {
   console.log('runtime/runtime.wasm is up to date');
 } else {

@@ -4,6 +4,7 @@
 // version finds what it imports. Built once, at `npm run build`.
 import { runClang, runTool, putFile, getFile, type Tree, type Progress } from './clang.js';
 import { KitsuneError } from '../wasm-driver/errors.js';
+import { sections, Reader, rewriteCustomSections } from '../wasm-driver/wasm-sections.js';
 import { EMULATION_DEFINES } from './build.js';
 
 const LIBC = '/usr/lib/wasm32-wasip1/libc.a';
@@ -53,5 +54,38 @@ export async function buildRuntime(sources: Record<string, string>, progress?: P
   const wasm = getFile(r.files, '/runtime.wasm');
   if (!r.ok || !wasm) throw new KitsuneError('E_BUILD', `building the runtime failed:\n${r.diagnostics}`);
   if (r.diagnostics.trim()) progress?.(r.diagnostics.trimEnd());
-  return wasm;
+  const rodata = readOnlyDataBytes(wasm);
+  return rodata === undefined ? wasm : rewriteCustomSections(wasm, () => false, { [RUNTIME_SECTION]: new TextEncoder().encode(JSON.stringify({ rodataBytes: rodata })) });
+}
+
+/**
+ * What the driver should know of the runtime's memory layout: the size of
+ * its .rodata, which starts at __global_base. libm's constant tables hold
+ * numbers that look like heap addresses, and the scan for references into
+ * an old version's data must not take them for pointers.
+ */
+export const RUNTIME_SECTION = 'kitsune.runtime';
+
+/** The size of the first data segment when the name section calls it .rodata. */
+function readOnlyDataBytes(wasm: Uint8Array): number | undefined {
+  const all = sections(wasm);
+  const names = all.find((s) => s.id === 0 && s.name === 'name');
+  const data = all.find((s) => s.id === 11);
+  if (!names || !data) return undefined;
+  let first: string | undefined;
+  const n = new Reader(wasm, names.contentStart, names.end);
+  while (n.pos < names.end) {
+    const id = n.u8(), size = n.uleb(), end = n.pos + size;
+    if (id === 9) {
+      for (let i = n.uleb(); i > 0; i--) { const idx = n.uleb(); const name = n.name(); if (idx === 0) first = name; }
+    }
+    n.pos = end;
+  }
+  if (first !== '.rodata') return undefined;
+  const d = new Reader(wasm, data.contentStart, data.end);
+  if (d.uleb() < 1) return undefined;
+  const flags = d.uleb();
+  if (flags === 0) { while (d.u8() !== 0x0b); } // an active segment's offset expression
+  else if (flags === 2) { d.uleb(); while (d.u8() !== 0x0b); }
+  return d.uleb();
 }

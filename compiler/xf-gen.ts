@@ -344,8 +344,10 @@ interface Pair {
   /** The type arguments of a generic struct (E_GENERIC) reached here: what its E_T fields point to. */
   args?: TypeArg[];
   bad?: string;
-  /** Why it cannot be transformed, reported only if it must be (an E_T nothing instantiates...). */
+  /** Why it cannot be transformed, reported only if it must be (a wrong number of type arguments...). */
   issues?: string[];
+  /** Pointers whose targets nothing says (an E_T that no E_G instantiates): reported when any type changes, since such a target may be one. */
+  blind?: string[];
 }
 
 /**
@@ -462,7 +464,7 @@ class Planner {
           (p.issues ??= []).push(`${where}: E_T(${param}) on a field that is not a pointer to void (void *, void **...)`);
         } else if (!a) {
           const name = nt.name ?? '(anonymous)';
-          (p.issues ??= []).push(`${where}: E_T(${param}) but nothing says what this generic struct holds here; annotate the variable or field that holds it E_G(...), e.g. \`struct ${name} E_G(int) *${nf.name === 'next' ? 'head' : 'list'}\``);
+          (p.blind ??= []).push(`${where}: E_T(${param}) but nothing says what this generic struct holds here; annotate the variable or field that holds it E_G(...), e.g. \`struct ${name} E_G(int) *${nf.name === 'next' ? 'head' : 'list'}\``);
         }
         p.children.push(this.pair(of.type, nf.type, where)); // [opaque]: the pointer itself, copied
         continue;
@@ -488,11 +490,11 @@ class Planner {
     if (!params) {
       // A struct without E_GENERIC: its E_T fields, whatever they name, take a single argument.
       if (args.length === 1) env.set('*', args[0]!);
-      else (p.issues ??= []).push(`${p.where}: ${what} is instantiated with ${args.length} type arguments but declares no parameters (E_GENERIC(@t0, ...))`);
+      else (p.blind ??= []).push(`${p.where}: ${what} is instantiated with ${args.length} type arguments but declares no parameters (E_GENERIC(@t0, ...))`);
       return env;
     }
     if (params.length !== args.length) {
-      (p.issues ??= []).push(`${p.where}: ${what}<${params.join(', ')}> takes ${params.length} type argument(s), E_G gives ${args.length}`);
+      (p.blind ??= []).push(`${p.where}: ${what}<${params.join(', ')}> takes ${params.length} type argument(s), E_G gives ${args.length}`);
       return env;
     }
     params.forEach((name, i) => env.set(name, args[i]!));
@@ -895,6 +897,12 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
   problems.push(...pl.problems);
 
   pl.propagate();
+  // Any struct, union or enum whose layout changed, reached from a variable or not (it may hide behind a void *).
+  const anyChange = [...pl.pairs.values()].some((p) => p.sigDiff) || n.types.some((t, i) => {
+    if ((t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'enum') || !t.name || (t as { incomplete?: true }).incomplete) return false;
+    const old = o.findNamed(t.kind, t.name);
+    return old !== undefined && o.sig(old) !== n.sig(i);
+  });
   // Keep only entries that do more than a same-key byte copy.
   const needed = pending.filter((x) => x.kind !== 'pair' || x.pair!.needs || x.entry.from !== x.entry.key);
   for (const m of moves) {
@@ -931,6 +939,17 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
     p.children.forEach((c) => check(c, root));
   };
   for (const x of needed) if (x.pair) check(x.pair, `variable \`${x.nv.key}\` (${x.nv.file}:${x.nv.line})`);
+  // A void * that nothing types may hold any changed type: refuse rather than guess, once anything changes.
+  if (anyChange) {
+    const reported = new Set<string>();
+    const blind = (p: Pair, root: string, seenHere: Set<Pair>): void => {
+      if (seenHere.has(p)) return;
+      seenHere.add(p);
+      for (const issue of p.blind ?? []) if (!reported.has(issue)) { reported.add(issue); problems.push(`${root}: ${issue}`); }
+      p.children.forEach((c) => blind(c, root, seenHere));
+    };
+    for (const x of pending) if (x.pair) blind(x.pair, `variable \`${x.nv.key}\` (${x.nv.file}:${x.nv.line})`, new Set());
+  }
 
   needed.forEach((x, i) => { x.entry.index = i; });
   const types = [...pl.pairs.values()].filter((p) => p.needs && (o.t(p.o).kind === 'struct' || o.t(p.o).kind === 'union')).map((p) => pl.describe(p));

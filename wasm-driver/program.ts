@@ -86,6 +86,8 @@ export class Program {
   private versions = 0;
   private argv = { argc: 0, ptr: 0 };
   private runtimeSpBase = 0;
+  /** The runtime's .rodata: constant tables, never a reference. */
+  private readOnly: [number, number] = [0, 0];
   private callbackDepth = 0;
   private nextVersionPath: string | null = null;
   private retired: { from: number; to: number; version: number; build: string }[] = [];
@@ -124,6 +126,13 @@ export class Program {
     });
     this.rt = instance.exports as RuntimeExports;
     (this.rt._initialize as (() => void) | undefined)?.();
+    // The runtime's constant tables (compiler/build-runtime.ts RUNTIME_SECTION) hold no pointers: the reclaim scan skips them.
+    const layout = WebAssembly.Module.customSections(runtime, 'kitsune.runtime')[0];
+    const base = (this.rt.__global_base as WebAssembly.Global | undefined)?.value as number | undefined;
+    if (layout && base !== undefined) {
+      const bytes = Number((JSON.parse(new TextDecoder().decode(layout)) as { rodataBytes?: unknown }).rodataBytes);
+      if (Number.isInteger(bytes) && bytes > 0) this.readOnly = [base, base + bytes];
+    }
     this.runtimeSpBase = this.rt.__stack_pointer.value;
     // argv lives in the heap for the whole process: every version's main gets it.
     const enc = new TextEncoder();
@@ -682,6 +691,7 @@ export class Program {
       [rtLow, this.rt.__stack_pointer.value],
       [lo, hi],
       [next.stackBase, next.sp.value],
+      this.readOnly,
     ].sort((a, b) => a[0] - b[0]);
     const firstPtr = this.rt.malloc(4);
     let refs = 0, first = 0, at = 0;
