@@ -395,6 +395,8 @@ function annotation(list: string[] | undefined, name: string): string | undefine
 class Planner {
   readonly pairs = new Map<string, Pair>();
   readonly problems: string[] = [];
+  /** Annotations that leave a generic's contents unknown: refused only when some type changes. */
+  readonly blind: string[] = [];
 
   constructor(readonly o: Graph, readonly n: Graph, readonly rules: Rules) {}
 
@@ -512,7 +514,7 @@ class Planner {
         if (params && inner !== undefined) {
           const env: TypeEnv = new Map();
           if (params.length === args.length) params.forEach((name, i) => env.set(name, args[i]!));
-          else this.problems.push(`${where}: typedef ${t.name}<${params.join(', ')}> takes ${params.length} type argument(s), E_G gives ${args.length}`);
+          else this.blind.push(`${where}: typedef ${t.name}<${params.join(', ')}> takes ${params.length} type argument(s), E_G gives ${args.length}`);
           args = this.resolveArgs(splitTypeArgs(inner), env, where) ?? args;
         }
       }
@@ -554,7 +556,8 @@ class Planner {
     const out: TypeArg[] = [];
     for (const text of list) {
       const a = this.resolveArg(text, env);
-      if (typeof a === 'string') { this.problems.push(`${where}: E_G(${list.join(', ')}): ${a}`); return undefined; }
+      // What the generic holds is then unknown: a problem once anything changes (see planMigration).
+      if (typeof a === 'string') { this.blind.push(`${where}: E_G(${list.join(', ')}): ${a}`); return undefined; }
       out.push(a);
     }
     return out;
@@ -570,8 +573,10 @@ class Planner {
     if (!m) return `expected a type argument (a C type, \`struct list<int>\`, \`[opaque]\` or a parameter such as @t0), found \`${text}\``;
     const base = `${m[1]!}${m[3] ?? ''}`;
     const o = this.o.parseType(base), n = this.n.parseType(base);
-    if (typeof o === 'string') return o;
-    if (typeof n === 'string') return n;
+    // clang leaves types that nothing in the program uses out of the debug information.
+    const unused = ' (a type that no variable, field or function uses is not in the debug information)';
+    if (typeof o === 'string') return o + (/names no type/.test(o) ? unused : '');
+    if (typeof n === 'string') return n + (/names no type/.test(n) ? unused : '');
     if (m[2] === undefined) return { o, n };
     const inner: TypeArg[] = [];
     for (const t of splitTypeArgs(m[2])) {
@@ -941,6 +946,7 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
   for (const x of needed) if (x.pair) check(x.pair, `variable \`${x.nv.key}\` (${x.nv.file}:${x.nv.line})`);
   // A void * that nothing types may hold any changed type: refuse rather than guess, once anything changes.
   if (anyChange) {
+    problems.push(...pl.blind);
     const reported = new Set<string>();
     const blind = (p: Pair, root: string, seenHere: Set<Pair>): void => {
       if (seenHere.has(p)) return;

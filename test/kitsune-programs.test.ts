@@ -94,6 +94,14 @@ test('union: a callback in a union, assigned as legacy C does, remapped by an .x
   assert.match(r.stdout, /v1 pong\nv1 ping\nv2 pong\nv2 ping\n/);
 });
 
+test('pointers in globals whose types did not change follow the update: functions, globals, string literals (as ktcc-staticxf)', async () => {
+  await kbuild(['pointers.c'], 'ptr1.wasm', { define: ['VERSION=1'] });
+  await kbuild(['pointers.c'], 'ptr2.wasm', { define: ['VERSION=2'], from: path.join(dir, 'ptr1.wasm') });
+  const r = await krun(['ptr1.wasm', 'ptr2.wasm']);
+  passed(r);
+  assert.match(r.stdout, /v1 read\nv1 write\nv2 read\nv2 write\nv2 write\nv2 read\ntotal 42 via hello\n/);
+});
+
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -11,6 +11,7 @@ import { REQUESTED, UPDATING, SharedState, Ctl } from './shared-state.js';
 import { Wasi, ExitSignal, now, Errno } from './wasi.js';
 import type { KitsuneEvent, UpdateMessage, UpdateResult, UpdateStage } from './protocol.js';
 import { kitsuneApi, runTransformer } from './kitsune-api.js';
+import { pointerSlots } from './pointer-slots.js';
 
 const ASYNCIFY_NORMAL = 0, ASYNCIFY_UNWINDING = 1, ASYNCIFY_REWINDING = 2;
 
@@ -381,8 +382,25 @@ export class Program {
     }
     // Migration writes only the new version's variables: the old ones stay intact for a rollback.
     this.u8.copyWithin(to, from, from + size);
+    this.followAddresses(tx, v, ov.type, to, key);
     tx.migrated.push(key);
     return true;
+  }
+
+  /**
+   * The words of a copied variable that name the old version follow it to
+   * the new one: function pointers by name, pointers into its static data by
+   * key or to the identical string literal (wasm-driver/pointer-slots.ts).
+   */
+  private followAddresses(tx: Transaction, next: Version, type: number, at: number, key: string): void {
+    const slots = pointerSlots(tx.old.meta.types, type);
+    if (!slots?.length) return;
+    const lo = tx.old.dataBase, hi = tx.old.dataBase + tx.old.dataSize;
+    for (const s of slots) {
+      const p = new DataView(this.memory.buffer).getUint32(at + s.offset, true);
+      const q = s.fn ? this.remapFunction(next, p, `variable \`${key}\``) : p >= lo && p < hi ? this.remapData(next, p) : p;
+      if (q !== p) new DataView(this.memory.buffer).setUint32(at + s.offset, q, true);
+    }
   }
 
   private oldAddress(tx: Transaction, key: string): number | undefined {
