@@ -207,6 +207,14 @@ static inline char *kitsune_get_symbol_key(const char *name, const char *funcnam
  * spelled with its dots as underscores: STATIC_XFORM(main_c, y). */
 #define KITSUNE_PASTE_(a, b) a##b
 #define KITSUNE_PASTE(a, b) KITSUNE_PASTE_(a, b)
+/* kitsunemisc.h's helpers, which Kitsune's kitsune.h brings in too. */
+#ifndef PASTE
+#define PASTE(x, y) KITSUNE_PASTE(x, y)
+#endif
+#ifndef STRINGIFY
+#define KITSUNE_STRINGIFY_(s) #s
+#define STRINGIFY(x) KITSUNE_STRINGIFY_(x)
+#endif
 #define XFORM_NAME_BASE _kitsune_transform_
 #define NS_PREFIX ___ns___
 #define FILE_PREFIX ___file___
