@@ -46,7 +46,7 @@ export function progressLines(say: (line: string) => void): Progress {
 }
 
 /** `fromBytes` overrides --from with a version held in memory (kitsune dev). */
-export async function buildFromFiles(sources: string[], values: Record<string, string | string[]>, say: (line: string) => void, fromBytes?: Uint8Array): Promise<BuildResult> {
+export async function buildFromFiles(sources: string[], values: Record<string, string | string[] | boolean>, say: (line: string) => void, fromBytes?: Uint8Array): Promise<BuildResult> {
   if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
   for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
   if (values.xf && !values.from && !fromBytes) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: a spec describes an update, so it needs --from PREV.wasm`);
@@ -63,6 +63,7 @@ export async function buildFromFiles(sources: string[], values: Record<string, s
     optimize: /\d/.test(opt) ? Number(opt) : (opt as 's' | 'z'),
     from,
     ...(values.xf ? { xf: readSource(values.xf as string) } : {}),
+    strict: !!values.strict,
     name: (values.name as string | undefined) ?? (from ? undefined : programName(values.out as string ?? sources[0])),
     progress: progressLines(say),
   });

@@ -5,5 +5,5 @@ import type { Spec } from './args.js';
 export const BUILD_SPEC: Spec = {
   values: { o: 'out', from: 'from', xf: 'xf', I: 'include', D: 'define', name: 'name', O: 'opt' },
   multi: ['include', 'define'],
-  flags: {},
+  flags: { strict: 'strict' },
 };

@@ -20,7 +20,7 @@ export async function cmdDev(args: string[]): Promise<number> {
   if (!a.positional.length) throw new KitsuneError('E_USAGE', 'kitsune dev: expected SRC.c...');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kitsune-dev-'));
   let n = 1;
-  let running = await buildFromFiles(a.positional, { ...a.values, out: path.join(work, 'v1.wasm') }, say);
+  let running = await buildFromFiles(a.positional, { ...a.values, strict: !!a.flags.strict, out: path.join(work, 'v1.wasm') }, say);
   say(`built v1 in ${running.millis} ms; running it (edit and save ${a.positional.join(', ')} to update it live)`);
   const proc = await KitsuneProcess.start(running.wasm, {
     args: a.rest, argv0: path.basename(a.positional[0], '.c') + '.wasm', grants, forwardSignals: true,
@@ -38,7 +38,7 @@ export async function cmdDev(args: string[]): Promise<number> {
       const next = n + 1;
       const t = Date.now();
       try {
-        const built = await buildFromFiles(a.positional, { ...a.values, out: path.join(work, `v${next}.wasm`), from: '' }, say, running.wasm);
+        const built = await buildFromFiles(a.positional, { ...a.values, strict: !!a.flags.strict, out: path.join(work, `v${next}.wasm`), from: '' }, say, running.wasm);
         say(`built v${next} in ${Date.now() - t} ms; updating`);
         const r = await proc.update(built.wasm);
         say(formatResult(r));

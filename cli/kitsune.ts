@@ -50,7 +50,7 @@ async function cmdBuild(args: string[]): Promise<number> {
   const a = parseArgs(args, BUILD_SPEC, 'build');
   if (!a.values.out) throw new KitsuneError('E_USAGE', 'kitsune build: expected -o OUT.wasm');
   const { buildFromFiles } = await import('./build-files.js');
-  const r = await buildFromFiles(a.positional, a.values, (m) => process.stderr.write(`kitsune: ${m}\n`));
+  const r = await buildFromFiles(a.positional, { ...a.values, strict: !!a.flags.strict }, (m) => process.stderr.write(`kitsune: ${m}\n`));
   try { fs.writeFileSync(a.values.out as string, r.wasm); } catch (e) {
     throw new KitsuneError('E_USAGE', `kitsune build: cannot write -o ${a.values.out}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'its folder does not exist' : (e as Error).message}`);
   }

@@ -5,10 +5,10 @@ export const COMMANDS = ['build', 'run', 'update', 'dev', 'inspect', 'assets', '
 export type Command = (typeof COMMANDS)[number];
 
 const SYNOPSIS: Record<Command, string> = {
-  build: 'kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3|-Os|-Oz] [--name NAME]',
+  build: 'kitsune build SRC.c... -o OUT.wasm [--from PREV.wasm] [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3|-Os|-Oz] [--name NAME] [--strict]',
   run: 'kitsune run [--control PATH] [-b FILE] [--stack-size BYTES] [--dir DIR]... [--net[=HOST:PORT,...]] APP.wasm [ARGS...]',
   update: 'kitsune update [--snapshot] [--timeout MS] TARGET NEXT.wasm',
-  dev: 'kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--dir DIR]... [--net[=HOST:PORT,...]] [-- ARGS...]',
+  dev: 'kitsune dev SRC.c... [--xf SPEC.xf] [-I DIR] [-D NAME[=V]] [-O0..-O3] [--strict] [--dir DIR]... [--net[=HOST:PORT,...]] [-- ARGS...]',
   inspect: 'kitsune inspect [--json] APP.wasm\n       kitsune inspect --diff [--json] OLD.wasm NEW.wasm',
   assets: 'kitsune assets [--no-clang] DIR',
   demo: 'kitsune demo',
@@ -24,7 +24,9 @@ side module with Asyncify on the update path and a \`kitsune\` section.
   --xf SPEC.xf       rules for what the types cannot say (needs --from)
   -I DIR, -D NAME[=V]  include directory, macro definition (repeatable)
   -O0..-O3, -Os, -Oz optimisation level (default -O2)
-  --name NAME        the program's name (default: from OUT, without vN)`,
+  --name NAME        the program's name (default: from OUT, without vN)
+  --strict           keep as errors what clang 16+ made errors of legacy C (implicit int,
+                     implicit declarations, int/pointer conversions...); by default they are warnings`,
   run: `Runs a version, sandboxed, and listens for \`kitsune update\`. Options go
 before APP.wasm; everything after it goes to the program.
 

@@ -32,6 +32,11 @@ export interface BuildOptions {
   xf?: SourceFile;
   /** Program name; defaults to the one of `from`, else derived from the output name. */
   name?: string;
+  /**
+   * Keep the errors that clang 16+ made of legacy C (LEGACY_ERRORS) errors.
+   * By default they are warnings, as with the compilers such code was written for.
+   */
+  strict?: boolean;
   /** Called as the build goes: its phase and how far it has come (0..1), for a progress bar. */
   progress?: Progress;
   /** Stops the build at the next step with a KitsuneError E_ABORTED (clang cannot be interrupted mid-compile). */
@@ -60,9 +65,9 @@ export class BuildError extends KitsuneError {
   }
 }
 
-// User files live under /work in clang's tree, so its diagnostics print the
+// User files live under /kitsune-src in clang's tree, so its diagnostics print the
 // user's own relative paths once that prefix is dropped.
-const ROOT = '/work';
+const ROOT = '/kitsune-src';
 const INCLUDE = '/kitsune/include';
 const mount = (p: string) => (p.startsWith('/') ? p : `${ROOT}/${p}`);
 const unmount = (text: string) => text.split(`${ROOT}/`).join('');
@@ -71,6 +76,15 @@ export const ENTRY_EXPORTS = ['__main_argc_argv', '__main_void', '_kitsune_prest
 
 /** wasi-libc hides these headers behind flags; Kitsune programs expect them. */
 export const EMULATION_DEFINES = ['_WASI_EMULATED_SIGNAL', '_WASI_EMULATED_PROCESS_CLOCKS', '_WASI_EMULATED_GETPID', '_WASI_EMULATED_MMAN'];
+
+/**
+ * Diagnostics that gcc 4-13 and clang before 16 gave as warnings and clang 16+
+ * (and gcc 14) give as errors: old C compiles with them, and Kitsune's own
+ * tests need it. Without `strict` they stay warnings, printed with the rest.
+ * (`return-mismatch` is clang 22's name for what older releases called
+ * `return-type`.)
+ */
+export const LEGACY_ERRORS = ['incompatible-function-pointer-types', 'implicit-function-declaration', 'implicit-int', 'int-conversion', 'incompatible-pointer-types', 'return-mismatch', 'return-type'];
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
@@ -130,7 +144,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     '-fno-zero-initialized-in-bss', '-fkeep-persistent-storage-variables',
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
-    '-fdiagnostics-color=never', src, '-o', out,
+    '-fdiagnostics-color=never',
+    ...(options.strict ? [] : LEGACY_ERRORS.map((w) => `-Wno-error=${w}`)),
+    src, '-o', out,
   ];
   // --export-all: function pointers move to the new version's function of
   // the same name, which must therefore exist and be found by name.

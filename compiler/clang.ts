@@ -58,18 +58,25 @@ async function load(clangBase: URL | undefined): Promise<ClangModule> {
 export interface RunResult { files: Tree; diagnostics: string; ok: boolean }
 
 /** Runs `clang ARGS` with `files` mapped at `/`. Never throws for a C error: `ok` says. */
-export async function runClang(args: string[], files: Tree, clangBase?: URL): Promise<RunResult> {
+export function runClang(args: string[], files: Tree, clangBase?: URL): Promise<RunResult> {
+  return runTool('clang', args, files, clangBase);
+}
+
+/** Runs one of @yowasp/clang's tools (`clang`, `ar`, `nm`...) the same way. */
+export async function runTool(tool: string, args: string[], files: Tree, clangBase?: URL): Promise<RunResult> {
   const clang = await loadClang({ clangBase });
   const chunks: string[] = [];
   const decoder = new TextDecoder();
   const sink = (b: Uint8Array | null) => { if (b) chunks.push(decoder.decode(b, { stream: true })); };
   try {
-    const out = (await clang.commands.clang(args, files, { stdout: sink, stderr: sink })) as Tree;
+    const command = clang.commands[tool];
+    if (!command) throw new KitsuneError('E_BUILD', `@yowasp/clang has no tool "${tool}"`);
+    const out = (await command(args, files, { stdout: sink, stderr: sink })) as Tree;
     return { files: out, diagnostics: chunks.join(''), ok: true };
   } catch (e) {
     const err = e as { code?: number; files?: Tree };
     if (typeof err.code === 'number') return { files: err.files ?? {}, diagnostics: chunks.join(''), ok: false };
-    throw new KitsuneError('E_BUILD', `clang itself failed: ${messageOf(e)}`);
+    throw new KitsuneError('E_BUILD', `${tool} itself failed: ${messageOf(e)}`);
   }
 }
 

@@ -11,9 +11,9 @@ export type CType =
   | { kind: 'void' }
   | { kind: 'base'; name: string; size: number; encoding: 'signed' | 'unsigned' | 'signed_char' | 'unsigned_char' | 'float' | 'boolean' }
   | { kind: 'pointer'; to: TypeId; size: number }
-  | { kind: 'struct' | 'union'; name: string | null; size: number; fields: CField[]; incomplete?: true; file?: string; line?: number }
+  | { kind: 'struct' | 'union'; name: string | null; size: number; fields: CField[]; incomplete?: true; file?: string; line?: number; annotations?: string[] }
   | { kind: 'enum'; name: string | null; size: number; base?: TypeId; values: { name: string; value: number }[] }
-  | { kind: 'typedef'; name: string; to: TypeId }
+  | { kind: 'typedef'; name: string; to: TypeId; annotations?: string[] }
   | { kind: 'array'; of: TypeId; count: number | null }
   | { kind: 'function'; returns: TypeId; params: TypeId[]; variadic: boolean }
   | { kind: 'const' | 'volatile'; to: TypeId };
@@ -431,10 +431,18 @@ class TypeBuilder {
         break;
       case TAG.const: t = { kind: 'const', to: this.typeOf(die) }; break;
       case TAG.volatile: t = { kind: 'volatile', to: this.typeOf(die) }; break;
-      case TAG.typedef: t = { kind: 'typedef', name: name ?? '?', to: this.typeOf(die) }; break;
+      case TAG.typedef: {
+        const td: Extract<CType, { kind: 'typedef' }> = { kind: 'typedef', name: name ?? '?', to: this.typeOf(die) };
+        const notes = annotationsOf(r, die); // E_GENERIC / E_G on a generic typedef
+        if (notes.length) td.annotations = notes;
+        t = td;
+        break;
+      }
       case TAG.struct: case TAG.class: case TAG.union: {
         const s: Extract<CType, { kind: 'struct' | 'union' }> = { kind: die.tag === TAG.union ? 'union' : 'struct', name: name ?? null, size: size ?? 0, fields: [] };
         if (r.flag(die, AT.declaration)) s.incomplete = true;
+        const notes = annotationsOf(r, die); // E_GENERIC on a generic struct
+        if (notes.length) s.annotations = notes;
         if (die.attrs.has(AT.declFile)) { s.file = r.declFile(die); const line = r.num(die, AT.declLine); if (line !== undefined) s.line = line; }
         t = s;
         this.types[id] = t; // visible before members, which may point back here
@@ -608,12 +616,12 @@ function label(t: CType): string {
     case 'void': case 'const': case 'volatile': return t.kind;
     case 'base': return JSON.stringify([t.kind, t.name, t.size, t.encoding]);
     case 'pointer': return JSON.stringify([t.kind, t.size]);
-    case 'typedef': return JSON.stringify([t.kind, t.name]);
+    case 'typedef': return JSON.stringify([t.kind, t.name, t.annotations ?? []]);
     case 'array': return JSON.stringify([t.kind, t.count]);
     case 'function': return JSON.stringify([t.kind, t.params.length, t.variadic]);
     case 'enum': return JSON.stringify([t.kind, t.name, t.size, t.base !== undefined, t.values]);
     case 'struct': case 'union':
-      return JSON.stringify([t.kind, t.name, t.size, t.incomplete ?? false, t.file ?? null, t.line ?? null, t.fields.map((f) => [f.name, f.offset, f.bitSize ?? null, f.bitOffset ?? null])]);
+      return JSON.stringify([t.kind, t.name, t.size, t.incomplete ?? false, t.file ?? null, t.line ?? null, t.fields.map((f) => [f.name, f.offset, f.bitSize ?? null, f.bitOffset ?? null]), t.annotations ?? []]);
   }
 }
 
@@ -807,7 +815,7 @@ function untypedef(types: CType[], id: TypeId): TypeId {
  */
 function signatureClasses(types: CType[]): number[] {
   const labels = types.map((t) => {
-    if (t.kind === 'struct' || t.kind === 'union') { const { file, line, ...rest } = t; return label(rest); }
+    if (t.kind === 'struct' || t.kind === 'union') { const { file, line, annotations, ...rest } = t; return label(rest); }
     return t.kind === 'typedef' ? 'typedef' : label(t);
   });
   return refine(labels, types.map((t) => refsOf(t).map((x) => untypedef(types, x))));

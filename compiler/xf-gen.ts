@@ -110,6 +110,26 @@ class Graph {
     this.types.push({ kind: 'pointer', to: id, size: 4 });
     return this.types.length - 1;
   }
+  /** Through typedefs, qualifiers, pointers and arrays: the type at the bottom. */
+  stripAll(id: TypeId): TypeId {
+    for (let n = 0; n < MAX_DEPTH; n++) {
+      id = this.strip(id);
+      const t = this.types[id];
+      if (t?.kind === 'pointer') id = t.to;
+      else if (t?.kind === 'array') id = t.of;
+      else return id;
+    }
+    return id;
+  }
+  /** `void *` (`void **`...) with its void replaced by `by`: what an E_T field points to. */
+  replaceVoid(id: TypeId, by: TypeId, depth = 0): TypeId | undefined {
+    const t = this.t(this.strip(id));
+    if (t.kind !== 'pointer' || depth > MAX_DEPTH) return undefined;
+    const to = this.t(this.strip(t.to));
+    if (to.kind === 'void') return this.pointerTo(by);
+    const inner = this.replaceVoid(t.to, by, depth + 1);
+    return inner === undefined ? undefined : this.pointerTo(inner);
+  }
   tagsOf(kind: string): string[] {
     return [...new Set(this.types.flatMap((t) => (t.kind === kind && (t as { name: string | null }).name ? [(t as { name: string }).name] : [])))];
   }
@@ -322,9 +342,46 @@ interface Pair {
   needs: boolean;
   /** How to reach it, for messages: `variable \`list\` → struct node.next`. */
   where: string;
-  /** The type argument of a generic struct (E_GENERIC): what its E_T fields point to, old and new. */
-  arg?: [TypeId, TypeId];
+  /** The type arguments of a generic struct (E_GENERIC) reached here: what its E_T fields point to. */
+  args?: TypeArg[];
   bad?: string;
+  /** Why it cannot be transformed, reported only if it must be (a wrong number of type arguments...). */
+  issues?: string[];
+  /** Pointers whose targets nothing says (an E_T that no E_G instantiates): reported when any type changes, since such a target may be one. */
+  blind?: string[];
+}
+
+/**
+ * A type argument of a generic (Kitsune's E_G): a type in both versions,
+ * itself perhaps a generic's instantiation (`struct list<int, [opaque]>`), or
+ * `[opaque]` (the pointer is copied, what it points to never looked at).
+ */
+type TypeArg = { opaque: true } | { opaque?: false; o: TypeId; n: TypeId; args?: TypeArg[] };
+type TypeEnv = Map<string, TypeArg>;
+
+function argsKey(args: TypeArg[] | undefined): string {
+  return args ? `<${args.map((a) => (a.opaque ? 'opaque' : `${a.o}:${a.n}${argsKey(a.args)}`)).join(',')}>` : '';
+}
+
+/** Splits a type-argument list at its top-level commas (not inside <>, (), []). */
+export function splitTypeArgs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '<' || c === '(' || c === '[') depth++;
+    else if (c === '>' || c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) { out.push(text.slice(start, i).trim()); start = i + 1; }
+  }
+  const last = text.slice(start).trim();
+  if (last || out.length) out.push(last);
+  return out;
+}
+
+/** The type parameters an E_GENERIC annotation declares (`@t0,@t1`, or the old single `T`). */
+function genericParams(notes: string[] | undefined): string[] | undefined {
+  const text = annotation(notes, 'generic');
+  return text === undefined ? undefined : splitTypeArgs(text);
 }
 
 const ANNOT = 'kitsune:';
@@ -339,16 +396,23 @@ function annotation(list: string[] | undefined, name: string): string | undefine
 class Planner {
   readonly pairs = new Map<string, Pair>();
   readonly problems: string[] = [];
+  /** Annotations that leave a generic's contents unknown: refused only when some type changes. */
+  readonly blind: string[] = [];
 
   constructor(readonly o: Graph, readonly n: Graph, readonly rules: Rules) {}
 
-  pair(oId: TypeId, nId: TypeId, where: string, arg?: [TypeId, TypeId]): Pair {
+  pair(oId: TypeId, nId: TypeId, where: string, given?: TypeArg[]): Pair {
+    // A generic typedef (E_GENERIC on a typedef) passes its own E_G on, in its parameters' terms.
+    const arg = given && this.throughTypedefs(oId, given, where);
     const o = this.o.complete(this.o.strip(oId)), n = this.n.complete(this.n.strip(nId));
-    const key = `${o}:${n}${arg ? `|${arg[0]}:${arg[1]}` : ''}`;
+    let key = `${o}:${n}${argsKey(arg)}`;
+    const deep = key.length > 4096;
+    if (deep) key = `${o}:${n}`;
     const found = this.pairs.get(key);
     if (found) return found;
     const ot = this.o.t(o), nt = this.n.t(n);
-    const p: Pair = { idx: this.pairs.size, o, n, kind: 'identity', children: [], sigDiff: this.o.sig(o) !== this.n.sig(n), localRule: false, needs: false, where, ...(arg ? { arg } : {}) };
+    const p: Pair = { idx: this.pairs.size, o, n, kind: 'identity', children: [], sigDiff: this.o.sig(o) !== this.n.sig(n), localRule: false, needs: false, where, ...(arg && !deep ? { args: arg } : {}) };
+    if (deep) p.issues = [`${where}: the generic instantiation nests without end (an E_G that grows at each level)`];
     this.pairs.set(key, p);
     const rule = this.rules.types.get(`${o}:${n}`);
     if (rule?.body != null) { p.kind = 'rule'; p.localRule = true; return p; }
@@ -382,6 +446,7 @@ class Planner {
 
   private structChildren(p: Pair, ot: Rec, nt: Rec): void {
     const renamed = this.rules.renamedFrom(p.o, p.n);
+    const env = this.bind(genericParams(ot.annotations) ?? genericParams(nt.annotations), p.args, `struct ${nt.name ?? '(anonymous)'}`, p);
     for (const nf of nt.fields) {
       if (!nf.name) continue;
       const r = this.rules.field(p.o, p.n, nf.name);
@@ -392,13 +457,22 @@ class Planner {
       if (!of || annotation(nf.annotations, 'ignore') !== undefined) continue;
       if (annotation(of.annotations, 'opaque') !== undefined || annotation(nf.annotations, 'opaque') !== undefined) continue;
       const where = `struct ${nt.name ?? '(anonymous)'}.${nf.name}`;
-      if (annotation(of.annotations, 't') !== undefined) {
-        // A void * holding the generic struct's type argument.
-        if (p.arg) p.children.push(this.pair(this.o.pointerTo(p.arg[0]), this.n.pointerTo(p.arg[1]), where));
-        else { this.problems.push(`${where}: E_T(${annotation(of.annotations, 't')}) but nothing says what this generic struct holds here; annotate the variable or field that holds it E_G(type, argument)`); p.children.push(this.pair(of.type, nf.type, where)); }
+      const param = annotation(of.annotations, 't') ?? annotation(nf.annotations, 't');
+      if (param !== undefined) {
+        // A void * (void **...) holding one of the generic struct's type arguments.
+        const a = env.get(param.trim()) ?? env.get('*');
+        if (a && !a.opaque) {
+          const to = [this.o.replaceVoid(of.type, a.o), this.n.replaceVoid(nf.type, a.n)];
+          if (to[0] !== undefined && to[1] !== undefined) { p.children.push(this.pair(to[0], to[1], where, a.args)); continue; }
+          (p.issues ??= []).push(`${where}: E_T(${param}) on a field that is not a pointer to void (void *, void **...)`);
+        } else if (!a) {
+          const name = nt.name ?? '(anonymous)';
+          (p.blind ??= []).push(`${where}: E_T(${param}) but nothing says what this generic struct holds here; annotate the variable or field that holds it E_G(...), e.g. \`struct ${name} E_G(int) *${nf.name === 'next' ? 'head' : 'list'}\``);
+        }
+        p.children.push(this.pair(of.type, nf.type, where)); // [opaque]: the pointer itself, copied
         continue;
       }
-      const g = this.instantiation(of.annotations ?? nf.annotations, where);
+      const g = this.siteArgs(of.annotations ?? nf.annotations, of.type, env, where);
       if (g) { p.children.push(this.pair(of.type, nf.type, where, g)); continue; }
       const ptrTo = annotation(of.annotations, 'ptr');
       if (ptrTo !== undefined) {
@@ -407,18 +481,111 @@ class Planner {
         else this.problems.push(`${where}: E_PTR(${ptrTo}): ${[to[0], to[1]].find((x) => typeof x === 'string')}`);
         continue;
       }
-      p.children.push(this.pair(of.type, nf.type, where, p.arg));
+      // A field that reaches the same generic struct (a list's `next`) holds the same arguments.
+      p.children.push(this.pair(of.type, nf.type, where, p.args && this.o.complete(this.o.stripAll(of.type)) === p.o ? p.args : undefined));
     }
   }
 
-  /** E_G(type, argument): the type argument of a generic struct, in both versions. */
-  instantiation(notes: string[] | undefined, where: string): [TypeId, TypeId] | undefined {
+  /** A generic's parameters bound to the arguments it is instantiated with here. */
+  private bind(params: string[] | undefined, args: TypeArg[] | undefined, what: string, p: Pair): TypeEnv {
+    const env: TypeEnv = new Map();
+    if (!args) return env;
+    if (!params) {
+      // A struct without E_GENERIC: its E_T fields, whatever they name, take a single argument.
+      if (args.length === 1) env.set('*', args[0]!);
+      else (p.blind ??= []).push(`${p.where}: ${what} is instantiated with ${args.length} type arguments but declares no parameters (E_GENERIC(@t0, ...))`);
+      return env;
+    }
+    if (params.length !== args.length) {
+      (p.blind ??= []).push(`${p.where}: ${what}<${params.join(', ')}> takes ${params.length} type argument(s), E_G gives ${args.length}`);
+      return env;
+    }
+    params.forEach((name, i) => env.set(name, args[i]!));
+    return env;
+  }
+
+  /** Follows typedefs from `id`; each generic one rebinds the arguments through its own E_G. */
+  private throughTypedefs(id: TypeId, args: TypeArg[], where: string): TypeArg[] {
+    for (let n = 0; n < MAX_DEPTH; n++) {
+      const t = this.o.t(id);
+      if (t.kind !== 'typedef' && t.kind !== 'const' && t.kind !== 'volatile') break;
+      if (t.kind === 'typedef') {
+        const params = genericParams(t.annotations);
+        const inner = annotation(t.annotations, 'g');
+        if (params && inner !== undefined) {
+          const env: TypeEnv = new Map();
+          if (params.length === args.length) params.forEach((name, i) => env.set(name, args[i]!));
+          else this.blind.push(`${where}: typedef ${t.name}<${params.join(', ')}> takes ${params.length} type argument(s), E_G gives ${args.length}`);
+          args = this.resolveArgs(splitTypeArgs(inner), env, where) ?? args;
+        }
+      }
+      id = t.to;
+    }
+    return args;
+  }
+
+  /**
+   * The type arguments an E_G on a variable or field gives (resolved in the
+   * enclosing generic's `env`). The older spelling E_G(struct gnode, struct
+   * item) names the generic first: one argument more than it has parameters.
+   */
+  siteArgs(notes: string[] | undefined, siteType: TypeId, env: TypeEnv, where: string): TypeArg[] | undefined {
     const text = annotation(notes, 'g');
     if (text === undefined) return undefined;
-    const a = this.o.parseType(text), b = this.n.parseType(text);
-    if (typeof a === 'number' && typeof b === 'number') return [a, b];
-    this.problems.push(`${where}: E_G(..., ${text}): ${typeof a === 'string' ? a : b}`);
+    let list = splitTypeArgs(text);
+    const params = this.paramsReached(siteType);
+    if (list.length === (params?.length ?? 1) + 1) list = list.slice(1);
+    return this.resolveArgs(list, env, where);
+  }
+
+  /** The parameters of the first generic typedef or struct that `id` reaches through pointers, arrays and typedefs. */
+  private paramsReached(id: TypeId): string[] | undefined {
+    for (let n = 0; n < MAX_DEPTH; n++) {
+      const t = this.o.t(id);
+      if (t.kind === 'typedef' && genericParams(t.annotations)) return genericParams(t.annotations);
+      if (t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile' || t.kind === 'pointer') id = t.to;
+      else if (t.kind === 'array') id = t.of;
+      else if (t.kind === 'struct' || t.kind === 'union') {
+        const c = this.o.t(this.o.complete(id));
+        return genericParams((c as Rec).annotations);
+      } else return undefined;
+    }
     return undefined;
+  }
+
+  private resolveArgs(list: string[], env: TypeEnv, where: string): TypeArg[] | undefined {
+    const out: TypeArg[] = [];
+    for (const text of list) {
+      const a = this.resolveArg(text, env);
+      // What the generic holds is then unknown: a problem once anything changes (see planMigration).
+      if (typeof a === 'string') { this.blind.push(`${where}: E_G(${list.join(', ')}): ${a}`); return undefined; }
+      out.push(a);
+    }
+    return out;
+  }
+
+  /** `[opaque]`, a parameter (`@t0`), or a C type with optional arguments: `struct list<int, @t1> *`. */
+  private resolveArg(text: string, env: TypeEnv): TypeArg | string {
+    text = text.trim();
+    if (/^\[\s*opaque\s*\]$/.test(text)) return { opaque: true };
+    if (env.has(text)) return env.get(text)!;
+    if (text.startsWith('@')) return `${text} is no type parameter here${env.size ? ` (the parameters: ${[...env.keys()].filter((k) => k !== '*').join(', ')})` : ''}`;
+    const m = /^([^<]*?)\s*(?:<(.*)>)?\s*((?:\*\s*)*)$/.exec(text);
+    if (!m) return `expected a type argument (a C type, \`struct list<int>\`, \`[opaque]\` or a parameter such as @t0), found \`${text}\``;
+    const base = `${m[1]!}${m[3] ?? ''}`;
+    const o = this.o.parseType(base), n = this.n.parseType(base);
+    // clang leaves types that nothing in the program uses out of the debug information.
+    const unused = ' (a type that no variable, field or function uses is not in the debug information)';
+    if (typeof o === 'string') return o + (/names no type/.test(o) ? unused : '');
+    if (typeof n === 'string') return n + (/names no type/.test(n) ? unused : '');
+    if (m[2] === undefined) return { o, n };
+    const inner: TypeArg[] = [];
+    for (const t of splitTypeArgs(m[2])) {
+      const a = this.resolveArg(t, env);
+      if (typeof a === 'string') return a;
+      inner.push(a);
+    }
+    return { o, n, args: inner };
   }
 
   /** Least fixpoint: a pair needs work if it or anything it reaches changed. */
@@ -434,8 +601,9 @@ class Planner {
 
   describe(p: Pair): TypeDiff {
     const sameSize = this.o.size(p.o) === this.n.size(p.n);
+    const spell = (g: Graph, args: TypeArg[] | undefined): string => (args ? `<${args.map((a) => (a.opaque ? '[opaque]' : g.name(g === this.o ? a.o : a.n) + spell(g, a.args))).join(', ')}>` : '');
     return {
-      old: this.o.name(p.o), new: this.n.name(p.n),
+      old: this.o.name(p.o) + spell(this.o, p.args), new: this.n.name(p.n) + spell(this.n, p.args),
       kind: !p.needs ? 'same' : sameSize ? 'shallow' : 'deep',
       why: !p.needs ? 'unchanged' : p.kind === 'rule' ? 'a spec rule' : p.sigDiff ? (sameSize ? 'layout or field types changed (same size): transformed in place' : `size ${this.o.size(p.o)} -> ${this.n.size(p.n)} bytes: moved to a new block`) : 'reaches a changed type through its pointers or fields',
     };
@@ -579,7 +747,10 @@ class Generator {
             continue;
           }
           const count = annotation(of.annotations, 'ptrarray') ?? annotation(nf.annotations, 'ptrarray');
-          lines.push(`  ${this.stmt(c, `out->${nf.name}`, `in->${of.name}`, where, { bit: nf.bitSize !== undefined || of.bitSize !== undefined, ...(count !== undefined ? { count: `(size_t)(${count.replace(/\bself\./g, 'in->')})` } : {}) })}`);
+          // An E_T field is declared void *; the pair knows what it points to.
+          const outExpr = this.n.complete(this.n.strip(nf.type)) === c.n ? `out->${nf.name}` : `(*(${this.n.decl(c.n, '*')})&out->${nf.name})`;
+          const inExpr = this.o.complete(this.o.strip(of.type)) === c.o ? `in->${of.name}` : `(*(${this.o.decl(c.o, '*')})&in->${of.name})`;
+          lines.push(`  ${this.stmt(c, outExpr, inExpr, where, { bit: nf.bitSize !== undefined || of.bitSize !== undefined, ...(count !== undefined ? { count: `(size_t)(${count.replace(/\bself\./g, 'in->')})` } : {}) })}`);
         }
         break;
       }
@@ -725,7 +896,7 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
     }
     if (!ov) { moves.push({ ...base, action: 'new' }); continue; }
     const where = `variable \`${nv.key}\` (${nv.file}:${nv.line})`;
-    const p = pl.pair(ov.type, nv.type, where, pl.instantiation(ov.annotations ?? nv.annotations, where));
+    const p = pl.pair(ov.type, nv.type, where, pl.siteArgs(ov.annotations ?? nv.annotations, ov.type, new Map(), where));
     pending.push({ entry: { key: nv.key, from: fromKey, index: pending.length }, kind: 'pair', pair: p, ov, nv });
     moves.push({ ...base, action: 'copy' }); // settled once the fixpoint is known
   }
@@ -735,6 +906,12 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
   problems.push(...pl.problems);
 
   pl.propagate();
+  // Any struct, union or enum whose layout changed, reached from a variable or not (it may hide behind a void *).
+  const anyChange = [...pl.pairs.values()].some((p) => p.sigDiff) || n.types.some((t, i) => {
+    if ((t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'enum') || !t.name || (t as { incomplete?: true }).incomplete) return false;
+    const old = o.findNamed(t.kind, t.name);
+    return old !== undefined && o.sig(old) !== n.sig(i);
+  });
   // Keep only entries that do more than a same-key byte copy.
   const needed = pending.filter((x) => x.kind !== 'pair' || x.pair!.needs || x.entry.from !== x.entry.key);
   for (const m of moves) {
@@ -749,6 +926,7 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
     if (p.kind === 'bad') {
       problems.push(`${root}: ${p.where}: old type \`${o.name(p.o)}\`, new type \`${n.name(p.n)}\`: ${p.bad}; or add a rule such as \`${ruleHint(p, o, n)}\``);
     }
+    for (const issue of p.issues ?? []) problems.push(`${root}: ${issue}`);
     if (p.kind === 'struct') {
       // A void * in a struct that is rewritten: where it points cannot be known.
       const ot = o.t(p.o) as Rec, nt = n.t(p.n) as Rec;
@@ -770,6 +948,18 @@ export function planMigration(oldSide: XfSide, newSide: XfSide, spec?: XfSpec): 
     p.children.forEach((c) => check(c, root));
   };
   for (const x of needed) if (x.pair) check(x.pair, `variable \`${x.nv.key}\` (${x.nv.file}:${x.nv.line})`);
+  // A void * that nothing types may hold any changed type: refuse rather than guess, once anything changes.
+  if (anyChange) {
+    problems.push(...pl.blind);
+    const reported = new Set<string>();
+    const blind = (p: Pair, root: string, seenHere: Set<Pair>): void => {
+      if (seenHere.has(p)) return;
+      seenHere.add(p);
+      for (const issue of p.blind ?? []) if (!reported.has(issue)) { reported.add(issue); problems.push(`${root}: ${issue}`); }
+      p.children.forEach((c) => blind(c, root, seenHere));
+    };
+    for (const x of pending) if (x.pair) blind(x.pair, `variable \`${x.nv.key}\` (${x.nv.file}:${x.nv.line})`, new Set());
+  }
 
   needed.forEach((x, i) => { x.entry.index = i; });
   const types = [...pl.pairs.values()].filter((p) => p.needs && (o.t(p.o).kind === 'struct' || o.t(p.o).kind === 'union')).map((p) => pl.describe(p));

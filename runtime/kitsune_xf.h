@@ -94,4 +94,110 @@ static inline void *kx_keep(const void *old) {
   return old && __kitsune_xf_in_old_data(old) ? __kitsune_xf_data(old) : (void *)old;
 }
 
+
+/*
+ * Kitsune's transformer closures (transform.h), for .xf rule bodies:
+ *   XF_ASSIGN(target, src)       copy the old value's bytes
+ *   XF_INVOKE(c, in, out)        run closure c on the old value at `in`, into `out`
+ *   XF_RAW(size)                 copy `size` bytes
+ *   XF_FPTR()                    a function pointer: the new version's function of the same name
+ *   XF_PTR(c)                    a pointer to one object that c transforms
+ *   XF_ARRAY(n, from, to, c)     n elements of `from` bytes, each c'd into `to` bytes
+ *   XF_PTRARRAY(n, from, to, c)  a pointer to such an array
+ *   XF_NTARRAY(from, to, c)      a pointer to elements up to an all-zero one
+ *   XF_NTSTR()                   a pointer to a NUL-terminated string
+ * A pointer's target moves to a block of the new size when the sizes differ
+ * and is transformed in place (journaled, for a rollback) when they do not,
+ * as generated transforms do; each object is transformed once.
+ */
+#define XF_ASSIGN(target, src) memcpy(&(target), &(src), sizeof(target))
+#define XF_ASSERT_NULL(target, src) do { if ((src) != NULL) __kitsune_xf_fail("XF_ASSERT_NULL: the old value is not NULL", &(src)); (target) = NULL; } while (0)
+
+enum { KX_RAW, KX_FPTR, KX_PTR, KX_ARRAY, KX_NTARRAY };
+typedef struct kx_closure { int kind; size_t count, from, to; const struct kx_closure *target; } kx_closure;
+
+#define XF_RAW(sz) (&(const kx_closure){ KX_RAW, 1, (sz), (sz), 0 })
+#define XF_FPTR() (&(const kx_closure){ KX_FPTR, 1, sizeof(void *), sizeof(void *), 0 })
+#define XF_PTR(c) (&(const kx_closure){ KX_PTR, 1, 0, 0, (c) })
+#define XF_ARRAY(n, from_sz, to_sz, c) (&(const kx_closure){ KX_ARRAY, (n), (from_sz), (to_sz), (c) })
+#define XF_PTRARRAY(n, from_sz, to_sz, c) XF_PTR(XF_ARRAY(n, from_sz, to_sz, c))
+#define XF_NTARRAY(from_sz, to_sz, c) (&(const kx_closure){ KX_NTARRAY, 0, (from_sz), (to_sz), (c) })
+#define XF_NTSTR() XF_NTARRAY(sizeof(char), sizeof(char), XF_RAW(sizeof(char)))
+#define XF_INVOKE(c, in, out) kx_invoke((c), (in), (out))
+
+static inline size_t kx_size(const kx_closure *c, int new_side) {
+  switch (c->kind) {
+  case KX_ARRAY: return c->count * (new_side ? c->to : c->from);
+  case KX_PTR: case KX_NTARRAY: case KX_FPTR: return sizeof(void *);
+  default: return new_side ? c->to : c->from;
+  }
+}
+
+static inline void kx_invoke(const kx_closure *c, const void *in, void *out);
+
+/* The new address of an old object of `n` elements that c transforms. */
+static inline void *kx_closure_target(const kx_closure *c, const void *old, size_t n) {
+  if (!old) return 0;
+  if (__kitsune_xf_in_old_data(old)) {
+    void *mapped = __kitsune_xf_lookup(old);
+    return mapped ? mapped : __kitsune_xf_data(old);
+  }
+  size_t from = kx_size(c, 0), to = kx_size(c, 1);
+  int fresh;
+  void *neu = __kitsune_xf_place(old, from == to ? 0 : n * to, &fresh);
+  if (fresh < 0) __kitsune_xf_fail("XF_PTR: the pointer is not the start of a heap block", old);
+  if (!neu) __kitsune_xf_fail("out of memory for a transformed object or the address map", old);
+  if (!fresh) return neu;
+  const char *src = (const char *)old;
+  if (neu == old) {
+    src = (const char *)__kitsune_xf_journal(neu, n * from);
+    if (!src) __kitsune_xf_fail("out of memory for the rollback journal", neu);
+  }
+  for (size_t i = 0; i < n; i++) kx_invoke(c, src + i * from, (char *)neu + i * to);
+  return neu;
+}
+
+static inline void kx_invoke(const kx_closure *c, const void *in, void *out) {
+  switch (c->kind) {
+  case KX_RAW: memmove(out, in, c->to); break;
+  case KX_FPTR: {
+    uintptr_t slot;
+    memcpy(&slot, in, sizeof slot);
+    slot = __kitsune_xf_fn(slot, "XF_FPTR in a rule");
+    memcpy(out, &slot, sizeof slot);
+    break;
+  }
+  case KX_PTR: {
+    const void *old;
+    memcpy(&old, in, sizeof old);
+    size_t n = c->target->kind == KX_ARRAY ? c->target->count : 1;
+    const kx_closure *each = c->target->kind == KX_ARRAY ? c->target->target : c->target;
+    void *neu = c->target->kind == KX_ARRAY && kx_size(each, 0) != c->target->from
+      ? (__kitsune_xf_fail("XF_ARRAY: element sizes disagree with the closure", old), (void *)0)
+      : kx_closure_target(each, old, n);
+    memcpy(out, &neu, sizeof neu);
+    break;
+  }
+  case KX_ARRAY:
+    for (size_t i = 0; i < c->count; i++) kx_invoke(c->target, (const char *)in + i * c->from, (char *)out + i * c->to);
+    break;
+  case KX_NTARRAY: {
+    const char *old;
+    memcpy(&old, in, sizeof old);
+    size_t n = 0;
+    if (old) {
+      for (;; n++) {
+        size_t k = 0;
+        while (k < c->from && !old[n * c->from + k]) k++;
+        if (k == c->from) break;
+      }
+      n++; /* the terminator moves too */
+    }
+    void *neu = kx_closure_target(c->target, old, n);
+    memcpy(out, &neu, sizeof neu);
+    break;
+  }
+  }
+}
+
 #endif

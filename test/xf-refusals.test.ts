@@ -83,4 +83,44 @@ test('an unknown $ form in a body is refused before any C is compiled', async ()
   assert.match(msg, /spec\.xf:1:30: [^\n]*\$old/);
 });
 
+// Generics (Kitsune's syntax): what the annotations get wrong is named at the field.
+const generic = (decls: string, item: string) => `#include <kitsune.h>
+struct item { ${item} };
+struct box { void E_T(@a) *a; void E_T(@b) *b; } E_GENERIC(@a, @b);
+struct item *last;
+${decls}
+int main(void) { for (;;) kitsune_update("loop"); }
+`;
+async function genericRefusal(decls: string): Promise<string> {
+  const g1 = (await build({ sources: [{ path: 'gen.c', text: generic(decls, 'int id;') }], name: 'gen', optimize: 1 })).wasm;
+  try {
+    await build({ sources: [{ path: 'gen.c', text: generic(decls, 'long long id;') }], from: g1, optimize: 1 });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the build to be refused');
+}
+
+test('generics: an E_T field that no E_G instantiates is refused once a type changes, naming the field and the fix', async () => {
+  const msg = await genericRefusal('struct box *loose;');
+  assert.match(msg, /variable `loose` \(gen\.c:\d+\): .*struct box\.a: E_T\(@a\) but nothing says what this generic struct holds here; annotate the variable or field that holds it E_G\(\.\.\.\)/);
+});
+
+test('generics: too few type arguments, and a parameter that is not one, are refused with the generic\'s parameters', async () => {
+  const few = await genericRefusal('struct box E_G(struct item) *one;');
+  assert.match(few, /variable `one` .*struct box<@a, @b> takes 2 type argument\(s\), E_G gives 1/);
+  const bad = await genericRefusal('struct box E_G(struct item, @z) *odd;');
+  assert.match(bad, /variable `odd` \(gen\.c:\d+\): E_G\(struct item, @z\): @z is no type parameter here/);
+  const unknown = await genericRefusal('struct box E_G(struct item, struct nothing) *gone;');
+  assert.match(unknown, /E_G\(struct item, struct nothing\): struct nothing names no type in the old version/);
+});
+
+test('generics: fully instantiated, the same change builds and the plan names each instantiation', async () => {
+  const decls = 'struct box E_G(struct item, [opaque]) *full;';
+  const g1 = (await build({ sources: [{ path: 'gen.c', text: generic(decls, 'int id;') }], name: 'gen', optimize: 1 })).wasm;
+  const r = await build({ sources: [{ path: 'gen.c', text: generic(decls, 'long long id;') }], from: g1, optimize: 1 });
+  assert.ok(r.plan!.types.some((t) => t.old === 'struct box<struct item, [opaque]>' && t.kind === 'shallow'), JSON.stringify(r.plan!.types));
+  assert.ok(r.plan!.types.some((t) => t.old === 'struct item' && t.kind === 'deep'), JSON.stringify(r.plan!.types));
+});
+
 test.run();

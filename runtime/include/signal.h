@@ -11,6 +11,12 @@
 #ifndef KITSUNE_POSIX_SIGNAL_H
 #define KITSUNE_POSIX_SIGNAL_H
 #include <sys/types.h>
+/* wasi-libc's headers define sigset_t only under some feature macros (through
+ * <sys/select.h> when _BSD_SOURCE or _GNU_SOURCE is on): take it directly. */
+#include <__typedef_sigset_t.h>
+#ifndef __DEFINED_sigset_t
+#define __DEFINED_sigset_t
+#endif
 
 #ifdef __cplusplus
 extern "C" {

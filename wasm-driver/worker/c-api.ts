@@ -8,6 +8,7 @@ import type { ProgramMemory } from './memory.js';
 import type { Migration } from './migration.js';
 import type { Updater } from './update.js';
 import type { Version } from './version.js';
+import { kitsuneApi, runTransformer } from './kitsune-api.js';
 
 export interface CApiContext {
   mem: ProgramMemory;
@@ -16,6 +17,8 @@ export interface CApiContext {
   migration: Migration;
   /** kitsune_signal_update(): the host updates to `path` (or says why it cannot). */
   signalUpdate(path: string | null): void;
+  /** The table slot of `v`'s function `name`. */
+  slotFor(v: Version, name: string): number | undefined;
 }
 
 export class CApi {
@@ -39,7 +42,12 @@ export class CApi {
         const key = fl && f ? `${fl}/${f}#${n}` : fl ? `${fl}/${n}` : f ? `${f}#${n}` : n;
         // Note a local in the running version, so that the next update finds it.
         if (f && !fl) v.locals.set(key, { addr, size });
-        return updater.migrating(v, (s) => (migration.migrateOne(s, key, addr, size) ? 1 : 0));
+        return updater.migrating(v, (s) => {
+          // A hand-written transformer (GLOBAL_XFORM...) takes the variable over.
+          const hand = runTransformer(v, key, addr);
+          if (hand !== undefined) { s.migrated.push(key); return hand; }
+          return migration.migrateOne(s, key, addr, size) ? 1 : 0;
+        });
       },
       __kitsune_xf_fail: (what: number, where: number) => {
         throw new KitsuneError('E_MIGRATE', `${str(what)}${where ? ` (old address 0x${where.toString(16)})` : ''}`);
@@ -52,6 +60,13 @@ export class CApi {
         const r = updater.running(v);
         return r ? migration.remapData(r, p) : p;
       },
+      // Kitsune's manual migration API (GET_OLD_*, kitsune_get_val, NOTE_*...): kitsune-api.ts.
+      ...kitsuneApi({
+        cstring: str,
+        oldOf: (x) => updater.running(x)?.old,
+        slotFor: (x, name) => this.c.slotFor(x, name),
+        keepString: (text) => mem.strdup(text),
+      }, v),
     };
   }
 }

@@ -24,6 +24,7 @@ import type { KitsuneMeta, KitsuneVariable } from '../../format/metadata.js';
 import type { DylinkInfo } from '../../format/wasm-sections.js';
 import type { ProgramMemory } from './memory.js';
 import type { Home, Version, VersionExports } from './version.js';
+import { transformerOf } from './kitsune-api.js';
 
 /** Imports that versions take from the runtime's tracking wrappers instead. */
 const TRACKED = ['malloc', 'calloc', 'realloc', 'free', 'aligned_alloc', 'posix_memalign', 'strdup', 'strndup'];
@@ -176,6 +177,7 @@ export class Linker {
     const updating = this.undo.has(v);
     // A variable the version's generated migration writes (a rule, a rename, a new type) gets a cell of its own.
     const transformed = new Set((v.meta.xf?.entries ?? []).map((e) => e.key));
+    for (const x of v.meta.variables) if (transformerOf(v, x.key)) transformed.add(x.key);
     const initial: { from: number; to: number; size: number }[] = [];
     const place = (x: KitsuneVariable): number => {
       const known = v.homes.get(x.key);

@@ -9,6 +9,7 @@ import { KitsuneError } from '../../format/errors.js';
 import type { ProgramMemory } from './memory.js';
 import type { Linker } from './linker.js';
 import type { Home, Version } from './version.js';
+import { runTransformer } from './kitsune-api.js';
 
 /** The update migration runs in: the version being left, the one taking over, and what has moved so far. */
 export interface MigrationScope {
@@ -49,6 +50,8 @@ export class Migration {
     for (const nv of v.meta.variables) {
       const home = v.homes.get(nv.key);
       if (nv.manual || nv.kind === 'local' || !home) continue;
+      // A hand-written transformer (GLOBAL_XFORM...) takes the variable over.
+      if (runTransformer(v, nv.key, home.addr) !== undefined) { s.migrated.push(nv.key); continue; }
       this.migrateOne(s, nv.key, home.addr, nv.size);
     }
   }

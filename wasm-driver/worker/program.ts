@@ -40,6 +40,19 @@ export interface ProgramOptions {
   lineBuffered?: boolean;
 }
 
+/**
+ * The runtime's constant tables (compiler/build-runtime.ts writes their size
+ * in its `kitsune.runtime` section): they hold no pointers, so the reclaim
+ * scan skips them (a libm constant looked like a pointer once).
+ */
+function runtimeReadOnly(runtime: WebAssembly.Module, mem: ProgramMemory): [number, number] {
+  const layout = WebAssembly.Module.customSections(runtime, 'kitsune.runtime')[0];
+  const base = (mem.rt.__global_base as WebAssembly.Global | undefined)?.value as number | undefined;
+  if (!layout || base === undefined) return [0, 0];
+  const bytes = Number((JSON.parse(new TextDecoder().decode(layout)) as { rodataBytes?: unknown }).rodataBytes);
+  return Number.isInteger(bytes) && bytes > 0 ? [base, base + bytes] : [0, 0];
+}
+
 export class Program {
   private readonly mem: ProgramMemory;
   private readonly posix: Posix;
@@ -66,7 +79,7 @@ export class Program {
     this.stateAddress = mem.rt.__kitsune_state.value as number;
     const state = new StateWord(o.memory, this.stateAddress);
     const runtimeSpBase = mem.rt.__stack_pointer.value as number;
-    const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0);
+    const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0, runtimeReadOnly(o.runtime, mem));
     const migration = new Migration(mem, this.linker);
     this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
       post: o.host.post, nextUpdate: o.host.nextUpdate, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
@@ -75,7 +88,7 @@ export class Program {
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
     });
-    this.cApi = new CApi({ mem, state, updater, migration, signalUpdate: o.host.signalUpdate });
+    this.cApi = new CApi({ mem, state, updater, migration, signalUpdate: o.host.signalUpdate, slotFor: (v, name) => this.linker.slotFor(v, name) });
     this.argv = this.writeArgv(o.args);
   }
 

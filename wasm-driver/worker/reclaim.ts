@@ -22,7 +22,11 @@ export class Reclaim {
   private garbage = false;
   private garbageOf = 0;
 
-  constructor(private readonly mem: ProgramMemory, private readonly post: (e: KitsuneEvent) => void, private readonly runtimeStackLow: () => number) {}
+  constructor(
+    private readonly mem: ProgramMemory, private readonly post: (e: KitsuneEvent) => void, private readonly runtimeStackLow: () => number,
+    /** The runtime's constant tables: never a reference. */
+    private readonly readOnly: [number, number],
+  ) {}
 
   /**
    * At commit: `old` is dead; `movedObjects` old heap blocks wait to be
@@ -78,6 +82,7 @@ export class Reclaim {
       [this.runtimeStackLow(), rt.__stack_pointer.value as number],
       [running.stackBase, running.sp.value as number],
       [buf, buf + 16 * n + 16],
+      this.readOnly,
     ].sort((a, b) => a[0] - b[0]);
     let at = 0;
     for (const [from, to] of [...skip, [rt.__kitsune_heap_top(), rt.__kitsune_heap_top()]]) { count(at, from); at = Math.max(at, to); }
