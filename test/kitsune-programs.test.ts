@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The built CLI's own build step (dist/: the runtime headers are found beside the package's files);
 // typed by its source, loaded from dist so that tsc does not take dist/ for sources.
-const { buildFromFiles } = (await import(new URL('../dist/cli/build-files.js', import.meta.url).href)) as typeof import('../cli/build-files.js');
+const buildFiles = async () => ((await import(new URL('../dist/cli/build-files.js', import.meta.url).href)) as typeof import('../cli/build-files.js')).buildFromFiles;
 
 const cli = fileURLToPath(new URL('../dist/cli/kitsune.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('./programs/kitsune/', import.meta.url));
@@ -22,7 +22,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitsune-programs-'));
 
 /** `kitsune build SOURCES -o OUT [options]`, in this process (one warm clang). */
 async function kbuild(sources: string[], out: string, values: Record<string, string | string[]> = {}): Promise<string> {
-  const r = await buildFromFiles(sources.map((s) => path.join(fixtures, s)), { out, include: [fixtures], ...values }, () => {});
+  const r = await (await buildFiles())(sources.map((s) => path.join(fixtures, s)), { out, include: [fixtures], ...values }, () => {});
   fs.writeFileSync(path.join(dir, out), r.wasm);
   return r.diagnostics;
 }
