@@ -9,7 +9,8 @@ import { parseDylink } from './wasm-sections.js';
 import type { KitsuneMeta } from './metadata.js';
 import { REQUESTED, UPDATING, SharedState, Ctl } from './shared-state.js';
 import { Wasi, ExitSignal, now, Errno } from './wasi.js';
-import type { KitsuneEvent, UpdateMessage, UpdateResult, UpdateStage } from './protocol.js';
+import type { KitsuneEvent, UpdateMessage, UpdateResult, UpdateStage, UpdateTrace } from './protocol.js';
+import { layoutOf, currentFrames, wasmFrames, readAddressMap, BEFORE_CAP } from './inspect.js';
 
 const ASYNCIFY_NORMAL = 0, ASYNCIFY_UNWINDING = 1, ASYNCIFY_REWINDING = 2;
 
@@ -31,6 +32,7 @@ type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __kitsune_heap_adopt(from: number, to: number): number;
   __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
   __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
+  __kitsune_xf_map_base(): number; __kitsune_xf_map_capacity(): number; __heap_base: WebAssembly.Global;
 };
 
 interface Version {
@@ -67,6 +69,8 @@ interface Transaction {
   migrateMillis: number;
   migrated: string[];
   snapshot?: Uint8Array;
+  /** With `inspect`: what the update did, filled in as it goes. */
+  trace?: UpdateTrace;
 }
 
 export interface ProgramHost {
@@ -106,6 +110,8 @@ export class Program {
     env: Record<string, string>,
     private readonly stackSize: number,
     isTTY: { stdin: boolean; stdout: boolean; stderr: boolean },
+    /** Report layouts and update traces (StartOptions.inspect). */
+    private readonly inspect = false,
   ) {
     this.wasi = new Wasi({ args, env, shared, write: (fd, b) => host.write(fd, b), isTTY });
     this.wasi.bind(memory);
@@ -370,7 +376,10 @@ export class Program {
   private migrateVar(v: Version, name: string, func: string, file: string, addr: number, size: number): number {
     const key = file && func ? `${file}/${func}#${name}` : file ? `${file}/${name}` : func ? `${func}#${name}` : name;
     // Note a local in the running version, so that the next update finds it.
-    if (func && !file) v.locals.set(key, { addr, size });
+    if (func && !file) {
+      if (this.inspect && v.locals.get(key)?.addr !== addr) this.host.post({ type: 'local', version: v.number, key, addr, size });
+      v.locals.set(key, { addr, size });
+    }
     const tx = this.tx;
     if (!tx || tx.next !== v) return 0;
     tx.stage = 'migrate';
@@ -515,9 +524,15 @@ export class Program {
     const dv = new DataView(this.memory.buffer);
     dv.setUint32(dataAddr, dataAddr + 8, true);
     dv.setUint32(dataAddr + 4, bufferEnd, true);
+    // Taken before the unwind starts, so the update's own timings leave it out.
+    const trace: UpdateTrace | undefined = this.inspect ? {
+      unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false,
+      ...(this.rt.__kitsune_heap_top() <= BEFORE_CAP ? { before: this.u8.slice(0, this.rt.__kitsune_heap_top()) } : {}),
+    } : undefined;
     this.tx = {
       msg: undefined as unknown as UpdateMessage, old: v, point, stage: 'unwind', savedSp: v.sp.value,
       savedRuntimeSp: this.rt.__stack_pointer.value, unwoundAt: now(), loadMillis: 0, migrateMillis: 0, migrated: [],
+      ...(trace ? { trace } : {}),
     };
     ex.asyncify_start_unwind(dataAddr);
   }
@@ -526,7 +541,10 @@ export class Program {
 
   async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: Uint8Array | null): Promise<number> {
     this.current = this.load(module, meta, dylink);
-    this.host.post({ type: 'started', version: meta.buildId, program: meta.program });
+    this.host.post({
+      type: 'started', version: meta.buildId, program: meta.program,
+      ...(this.inspect ? { layout: layoutOf(this.current), heapBase: this.rt.__heap_base.value as number } : {}),
+    });
     let v = this.current;
     for (;;) {
       let threw: unknown;
@@ -545,6 +563,7 @@ export class Program {
       if (tx && tx.next === v) {
         // The new version failed, or its main ended, before it committed.
         const reason = threw !== undefined ? describeFailure(threw) : `its main returned ${returned} before reaching update point "${tx.point}"`;
+        if (tx.trace && threw instanceof Error) tx.trace.resumed = wasmFrames(threw.stack);
         v = this.rollback(tx, reason);
         continue;
       }
@@ -572,6 +591,7 @@ export class Program {
       throw new KitsuneError('E_STACK_DEPTH', `the stack at update point "${tx.point}" was too deep to save (${used - old.stackBase} bytes needed, ${end - old.stackBase} available); raise the stack size (--stack-size)`);
     }
     const unwindMillis = now() - tx.unwoundAt;
+    if (tx.trace) tx.trace.savedBytes = used - (old.stackBase + 8);
     // Unwinding skipped the epilogues: put both stack pointers back.
     old.sp.value = tx.savedSp;
     this.rt.__stack_pointer.value = tx.savedRuntimeSp;
@@ -601,10 +621,13 @@ export class Program {
   private commit(next: Version): void {
     const tx = this.tx!;
     tx.stage = 'commit';
+    const commitStart = now();
+    if (tx.trace) tx.trace.resumed = currentFrames();
     const hook = next.exports._kitsune_mainupdate_xform;
     if (typeof hook === 'function') hook();
     if (this.rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');
     this.rt.__kitsune_track_commit();
+    if (tx.trace) Object.assign(tx.trace, readAddressMap(this.memory, this.rt.__kitsune_xf_map_base(), this.rt.__kitsune_xf_map_capacity()));
     const movedObjects = this.rt.__kitsune_xf_commit();
     const old = tx.old;
     this.garbage = movedObjects > 0;
@@ -630,6 +653,7 @@ export class Program {
         id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
         timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
         migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
+        ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart } } : {}),
       },
     });
   }
@@ -708,6 +732,7 @@ export class Program {
         id: tx.msg?.id ?? -1, outcome: 'rolled-back', from: old.meta.buildId, to: tx.msg?.meta.buildId, point: tx.point, stage, reason,
         timings: { wait: tx.msg ? tx.unwoundAt - tx.msg.requestedAt : undefined, load: tx.loadMillis, migrate: tx.migrateMillis, pause: t - tx.unwoundAt },
         freedAllocations: freed, restoredObjects: restored, snapshot: !!tx.snapshot,
+        ...(tx.trace ? { layout: layoutOf(old), trace: tx.trace } : {}),
       },
     });
     old.exports.asyncify_start_rewind(old.stackBase);

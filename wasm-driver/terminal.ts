@@ -101,9 +101,13 @@ export class TerminalHost {
   private restoreOnExit = () => this.restore();
   constructor(private readonly shared: SharedState) {}
 
+  /** The mode the program asked for, whether or not the host's own terminal could follow. */
+  mode = { raw: false, isig: true };
+
   handle(req: Record<string, unknown>): RpcAnswer {
     if (req.op === 'term.mode') {
       this.isig = !!req.isig;
+      this.mode = { raw: !!req.raw, isig: !!req.isig };
       this.setRaw(!!req.raw);
       return { res: { errno: 0 } };
     }

@@ -34,7 +34,7 @@ async function start(m: StartMessage) {
       if (ready) { updates.delete(id); return Promise.resolve(ready); }
       return new Promise((resolve) => waiting.set(id, resolve));
     },
-  }, m.args, m.env, m.stackSize, m.isTTY);
+  }, m.args, m.env, m.stackSize, m.isTTY, !!m.inspect);
   try {
     const stateAddress = program.startRuntime(m.runtime, m.tableMin);
     send({ type: 'ready', stateAddress });
