@@ -9,9 +9,9 @@ export const ADDRESS_MAP_CAP = 20_000;
 /** The memory copied at the update point at most. */
 export const BEFORE_CAP = 64 << 20;
 
-export function layoutOf(v: VersionLayout): VersionLayout {
+export function layoutOf(v: VersionLayout & { slotName: Map<number, string> }): VersionLayout {
   const { number, dataBase, dataSize, stackBase, stackSize, tableBase, tableSize } = v;
-  return { number, dataBase, dataSize, stackBase, stackSize, tableBase, tableSize };
+  return { number, dataBase, dataSize, stackBase, stackSize, tableBase, tableSize, functions: [...v.slotName].map(([slot, name]) => ({ slot, name })) };
 }
 
 /**

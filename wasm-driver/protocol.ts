@@ -53,6 +53,8 @@ export interface VersionLayout {
   stackSize: number;
   tableBase: number;
   tableSize: number;
+  /** The version's functions by table slot (function pointers hold slots), its own range and the slots linked for it. */
+  functions?: { slot: number; name: string }[];
 }
 
 /** One WebAssembly frame of a stack, innermost first in a list. */
