@@ -33,6 +33,8 @@ interface Running {
   current: number;
   heapBase: number;
   exited: boolean;
+  /** MIGRATE_LOCAL locals by version number; a version's may arrive before its update result. */
+  localsOf(version: number): Map<string, { addr: number; size: number }>;
 }
 
 class App {
@@ -71,6 +73,20 @@ class App {
     void this.open(location.hash);
     addEventListener('hashchange', () => { void this.open(location.hash); });
   }
+
+  terminalText(): string {
+    const b = this.terminal.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < b.length; i++) {
+      const line = b.getLine(i);
+      const text = line?.translateToString(true) ?? '';
+      // A line the terminal wrapped is one line of output.
+      if (line?.isWrapped && lines.length) lines[lines.length - 1] += text; else lines.push(text);
+    }
+    return lines.join('\n').replace(/\n+$/, '');
+  }
+  tabText(name: string): string { return this.editors.text(name); }
+  tabNames(): string[] { return this.editors.names(); }
 
   // ---- status, loader, toasts ------------------------------------------------
 
@@ -124,6 +140,7 @@ class App {
     const name = shared?.lesson ?? /^#lesson=([\w-]+)/.exec(hash)?.[1] ?? this.lesson.name;
     const lesson = lessonByName(name) ?? LESSONS[0]!;
     await this.stop();
+    this.setStatus(this.warm ? 'ready' : 'loading');
     this.lesson = lesson;
     const tabs = shared?.tabs ?? [...lesson.tabs, ...(lesson.tabs.some((t) => t.name === SPEC) ? [] : [{ name: SPEC, text: '' }])];
     this.editors.load(tabs, shared?.selected ?? tabs[0]!.name);
@@ -138,6 +155,8 @@ class App {
     renderDiff($('#diff-view'), undefined, '', '');
     document.querySelectorAll<HTMLElement>('#gallery a').forEach((a) => a.setAttribute('aria-current', String(a.dataset.lesson === lesson.name)));
     document.body.dataset.lesson = lesson.name;
+    delete document.body.dataset.lastOutcome;
+    document.body.dataset.updates = '0';
   }
 
   private renderLesson(): void {
@@ -303,14 +322,16 @@ class App {
       renderUnwind($('#unwind-view'), undefined, '', '');
       renderDiff($('#diff-view'), undefined, '', '');
       const versions = new Map<number, VersionView & { tab: string }>();
+      const locals = new Map<number, Map<string, { addr: number; size: number }>>();
+      const localsOf = (n: number) => { let m = locals.get(n); if (!m) locals.set(n, (m = new Map())); return m; };
       let heapBase = 0;
       const onEvent = (e: KitsuneEvent) => {
         if (e.type === 'started' && e.layout) {
-          versions.set(e.layout.number, { meta: outcome.meta, layout: e.layout, locals: new Map(), tab });
+          versions.set(e.layout.number, { meta: outcome.meta, layout: e.layout, locals: localsOf(e.layout.number), tab });
           heapBase = e.heapBase ?? 0;
           if (this.running?.versions === versions) this.running.heapBase = heapBase;
         } else if (e.type === 'local') {
-          versions.get(e.version)?.locals.set(e.key, { addr: e.addr, size: e.size });
+          localsOf(e.version).set(e.key, { addr: e.addr, size: e.size });
         } else if (e.type === 'crash') {
           this.terminal.note(`kitsune: ${e.message}`, '31');
         } else if (e.type === 'notice') {
@@ -322,7 +343,7 @@ class App {
         isTTY: { stdin: true, stdout: true, stderr: true },
         stdout: (b) => this.terminal.write(b), stderr: (b) => this.terminal.write(b), onEvent,
       });
-      const running: Running = { proc, wasm: outcome.wasm, meta: outcome.meta, tab, versions, current: 1, heapBase, exited: false };
+      const running: Running = { proc, wasm: outcome.wasm, meta: outcome.meta, tab, versions, current: 1, heapBase, exited: false, localsOf };
       this.running = running;
       running.heapBase = heapBase;
       this.terminal.attach(proc);
@@ -444,9 +465,10 @@ class App {
       const after = this.snapshot(r);
       this.timeline.add({ result, from: fromTab, to: tab });
       document.body.dataset.lastOutcome = result.outcome;
+      document.body.dataset.updates = String(this.timeline.count);
       if (result.point) this.editors.setLastPoint(result.point);
       if (result.outcome === 'committed' && result.layout) {
-        const nv = { meta: outcome.meta, layout: result.layout, locals: r.versions.get(result.layout.number)?.locals ?? new Map(), tab };
+        const nv = { meta: outcome.meta, layout: result.layout, locals: r.localsOf(result.layout.number), tab };
         r.versions.set(result.layout.number, nv);
         r.current = result.layout.number;
         r.wasm = outcome.wasm;
@@ -486,4 +508,12 @@ class App {
   }
 }
 
-new App();
+declare global {
+  interface Window {
+    /** Read-only views for tests and tutorials: the terminal's whole buffer, the tabs' texts. */
+    playground?: { terminalText(): string; tabText(name: string): string; tabs(): string[] };
+  }
+}
+
+const app = new App();
+window.playground = { terminalText: () => app.terminalText(), tabText: (n) => app.tabText(n), tabs: () => app.tabNames() };

@@ -10,11 +10,13 @@ function stack(title: string, frames: WasmFrame[], kind: 'old' | 'new', failed: 
   box.insertAdjacentHTML('beforeend', `<h4>${title}</h4>`);
   if (!frames.length) box.insertAdjacentHTML('beforeend', '<div class="hint">no frames were recorded</div>');
   frames.forEach((f, i) => {
+    // wasi-libc's name for a main(void); people wrote main.
+    const name = f.function === '__original_main' ? 'main' : f.function;
     const d = document.createElement('div');
     d.className = `frame${f.own ? ' own' : ''}${i === 0 && !failed ? ' point' : ''}${i === 0 && failed ? ' failed' : ''}`;
-    d.dataset.function = f.function;
+    d.dataset.function = name;
     d.innerHTML = `<span class="off">${f.own ? 'program' : 'libc'} +0x${f.offset.toString(16)}</span>`;
-    d.append(f.function);
+    d.append(name);
     d.title = f.own ? 'a function of the program (Asyncify instruments it when it is on the update path)' : 'a function of the runtime (wasi-libc)';
     box.append(d);
   });
