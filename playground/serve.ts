@@ -15,14 +15,14 @@ const TYPES: Record<string, string> = {
   '.tar': 'application/x-tar', '.svg': 'image/svg+xml', '.png': 'image/png',
 };
 
-/** Serves `dir` as a static site, cross-origin isolated. */
-export function serveStatic(dir: string, port: number, host = '127.0.0.1'): Promise<http.Server> {
+/** Serves `dir` as a static site, cross-origin isolated (unless `isolate` is false: to see what a page without the headers says). */
+export function serveStatic(dir: string, port: number, host = '127.0.0.1', isolate = true): Promise<http.Server> {
   const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
     let url: string;
     try { url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname); } catch { res.writeHead(400).end(); return; }
     const file = path.join(root, url.endsWith('/') ? `${url}index.html` : url);
-    const headers: Record<string, string> = { ...ISOLATION_HEADERS, 'Cross-Origin-Resource-Policy': 'same-origin' };
+    const headers: Record<string, string> = isolate ? { ...ISOLATION_HEADERS, 'Cross-Origin-Resource-Policy': 'same-origin' } : {};
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${url}\n`);
       return;
@@ -56,9 +56,10 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number (0-65535), found ${argv[argv.indexOf('--port') + 1]}`);
   const out = path.resolve(buildDir ?? path.join(ROOT, 'playground/out'));
   const r = await bundlePlayground(out);
-  process.stderr.write(`built the playground in ${path.relative(process.cwd(), out) || '.'}: ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.millis} ms\n`);
+  const shown = out.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), out) : out;
+  process.stderr.write(`built the playground in ${shown}: ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.millis} ms\n`);
   if (buildDir) {
-    process.stderr.write(`serve it with the headers in ${path.join(path.relative(process.cwd(), out), '_headers')} (see README.txt there)\n`);
+    process.stderr.write(`serve it with the headers in ${path.join(shown, '_headers')} (see README.txt there)\n`);
     return;
   }
   const server = await serveStatic(out, port);

@@ -621,8 +621,8 @@ export class Program {
   private commit(next: Version): void {
     const tx = this.tx!;
     tx.stage = 'commit';
-    const commitStart = now();
     if (tx.trace) tx.trace.resumed = currentFrames();
+    const commitStart = now();
     const hook = next.exports._kitsune_mainupdate_xform;
     if (typeof hook === 'function') hook();
     if (this.rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');

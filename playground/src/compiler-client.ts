@@ -16,7 +16,8 @@ export class Compiler {
   private warmed: Promise<{ millis: number; cached: boolean }>;
   private loadProgress: LoadProgress | undefined;
 
-  constructor(progress?: LoadProgress) {
+  /** `warm`: load the toolchain at once (a page that cannot run programs need not). */
+  constructor(warm: boolean, progress?: LoadProgress) {
     this.loadProgress = progress;
     let warmDone!: (w: { millis: number; cached: boolean }) => void, warmFail!: (e: Error) => void;
     this.warmed = new Promise((resolve, reject) => { warmDone = resolve; warmFail = reject; });
@@ -38,7 +39,7 @@ export class Compiler {
       for (const p of this.pending.values()) p.resolve({ ok: false, error });
       this.pending.clear();
     };
-    this.send({ type: 'warm' });
+    if (warm) this.send({ type: 'warm' });
   }
 
   /** Resolves once clang and Binaryen are loaded. */

@@ -79,7 +79,7 @@ interface Node {
   tip: string;
 }
 
-const W = 136, LINE = 13, GAP_X = 14, GAP_Y = 34;
+const W = 118, LINE = 13, GAP_X = 10, GAP_Y = 30;
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 function objectLines(o: ObjectState): string[] {
@@ -206,6 +206,15 @@ export function drawGraph(image: StateImage, opt: GraphOptions): HTMLElement {
     return box;
   }
   const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}` }) as SVGSVGElement;
+  // Wide graphs shrink to fit their pane, down to 70%; wider ones scroll.
+  requestAnimationFrame(() => {
+    const room = box.clientWidth - 2;
+    if (room > 0 && width > room) {
+      const k = Math.max(0.7, room / width);
+      svg.setAttribute('width', String(Math.round(width * k)));
+      svg.setAttribute('height', String(Math.round(height * k)));
+    }
+  });
   const defs = el('defs', {});
   const marker = el('marker', { id: `arrow-${opt.side}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
   marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#8a8f9c' }));
@@ -224,9 +233,9 @@ export function drawGraph(image: StateImage, opt: GraphOptions): HTMLElement {
   for (const n of nodes) {
     const g = el('g', { class: `node ${n.fate}${n.isVar ? ' var' : ''}`, transform: `translate(${n.x},${n.y})`, 'data-addr': n.addr, 'data-fate': n.fate, 'data-kind': n.isVar ? 'var' : 'object' });
     g.append(el('rect', { class: 'box', width: W, height: n.h, rx: 5 }));
-    g.append(el('text', { class: 'title', x: 7, y: 14 }, n.title.length > 19 ? `${n.title.slice(0, 18)}…` : n.title));
-    g.append(el('text', { class: 'addr', x: 7, y: 26 }, n.sub.length > 24 ? `${n.sub.slice(0, 23)}…` : n.sub));
-    n.lines.forEach((l, i) => g.append(el('text', { x: 7, y: 40 + i * LINE }, l.length > 20 ? `${l.slice(0, 19)}…` : l)));
+    g.append(el('text', { class: 'title', x: 6, y: 14 }, n.title.length > 16 ? `${n.title.slice(0, 15)}…` : n.title));
+    g.append(el('text', { class: 'addr', x: 6, y: 26 }, n.sub.length > 20 ? `${n.sub.slice(0, 19)}…` : n.sub));
+    n.lines.forEach((l, i) => g.append(el('text', { x: 6, y: 40 + i * LINE }, l.length > 17 ? `${l.slice(0, 16)}…` : l)));
     g.addEventListener('mouseenter', (ev) => {
       tooltip(n.tip, ev);
       g.classList.add('hot');

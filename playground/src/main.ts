@@ -52,7 +52,7 @@ class App {
   private lastComparison: (() => void) | undefined;
 
   constructor() {
-    this.compiler = new Compiler({
+    this.compiler = new Compiler(crossOriginIsolated, {
       onPhase: (text) => this.loader(text),
       onDownload: (done, total, cached) => this.loader(undefined, done, total, cached),
     });
@@ -68,7 +68,8 @@ class App {
       if (this.status === 'loading') this.setStatus('ready');
     }, (e: Error) => this.loader(`The C toolchain could not be loaded: ${e.message}`));
     if (!crossOriginIsolated) {
-      this.toast('This page is not cross-origin isolated, so programs cannot run here: it must be served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (npm run playground does).', 0);
+      document.body.dataset.isolation = 'missing';
+      this.toast('This page is not cross-origin isolated, so programs cannot run here: it must be served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (npm run playground does; see README.txt of a --build folder).', 0);
     }
     void this.open(location.hash);
     addEventListener('hashchange', () => { void this.open(location.hash); });

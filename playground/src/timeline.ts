@@ -54,7 +54,7 @@ export class Timeline {
       el.insertAdjacentHTML('beforeend', '<div class="hint">Each update appears here as a strip of its stages, to scale. Run a program, edit a version, then press Build &amp; update.</div>');
       return;
     }
-    const width = Math.max(260, el.clientWidth - 560);
+    const width = Math.max(260, el.clientWidth - 420);
     const max = Math.max(1, ...this.entries.map((e) => stagesOf(e.result).reduce((a, s) => a + s.ms, 0)));
     const scale = width / max;
     this.entries.forEach((e, i) => {
@@ -82,19 +82,20 @@ export class Timeline {
         bar.append(seg);
       }
       row.append(bar);
-      if (r.outcome !== 'committed') {
-        row.insertAdjacentHTML('beforeend', '<span class="tl-fail">✕</span>');
-        const why = document.createElement('span');
-        why.className = 'tl-reason';
-        why.textContent = `at stage ${r.stage}: ${r.reason ?? ''}`;
-        why.title = why.textContent;
-        row.append(why);
-      }
+      if (r.outcome !== 'committed') row.insertAdjacentHTML('beforeend', '<span class="tl-fail">✕</span>');
       const tot = document.createElement('span');
       tot.className = 'tl-total';
       tot.textContent = r.outcome === 'committed' ? `pause ${(r.timings.pause ?? 0).toFixed(1)} ms` : `${total.toFixed(1)} ms, then the old version went on`;
       row.append(tot);
       el.append(row);
+      if (r.outcome !== 'committed') {
+        // The reason gets a line of its own: it is what a person reads first.
+        const why = document.createElement('div');
+        why.className = 'tl-reason';
+        why.textContent = `${r.outcome === 'refused' ? 'refused' : 'rolled back'} at stage ${r.stage}: ${r.reason ?? ''}`;
+        why.title = why.textContent;
+        el.append(why);
+      }
     });
     el.scrollTop = el.scrollHeight;
   }
