@@ -48,6 +48,8 @@ test('an update traced for an inspector: layouts, frames, address map, memory be
   const before = new DataView(t.before!.buffer, t.before!.byteOffset);
   // Session 1's items are 11, 12, 13: two were scored before the update.
   assert.is(before.getInt32(pair!.old, true), 11 + 12);
+  // And at the new address in the copy taken at the commit, before v2 ran on.
+  assert.is(new DataView(t.after!.buffer, t.after!.byteOffset).getInt32(pair!.new, true), 11 + 12);
 
   const locals = run.events.filter((e) => e.type === 'local') as Extract<KitsuneEvent, { type: 'local' }>[];
   assert.ok(locals.some((l) => l.version === 1 && l.key === 'run_session#i' && l.size === 4), JSON.stringify(locals));

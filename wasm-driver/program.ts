@@ -526,8 +526,7 @@ export class Program {
     dv.setUint32(dataAddr + 4, bufferEnd, true);
     // Taken before the unwind starts, so the update's own timings leave it out.
     const trace: UpdateTrace | undefined = this.inspect ? {
-      unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false,
-      ...(this.rt.__kitsune_heap_top() <= BEFORE_CAP ? { before: this.u8.slice(0, this.rt.__kitsune_heap_top()) } : {}),
+      unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false, ...this.memoryCopy('before'),
     } : undefined;
     this.tx = {
       msg: undefined as unknown as UpdateMessage, old: v, point, stage: 'unwind', savedSp: v.sp.value,
@@ -535,6 +534,12 @@ export class Program {
       ...(trace ? { trace } : {}),
     };
     ex.asyncify_start_unwind(dataAddr);
+  }
+
+  /** With `inspect`: the memory up to the heap's top, unless it is too big to copy at every update. */
+  private memoryCopy<K extends 'before' | 'after'>(key: K): { [k in K]?: Uint8Array } {
+    const top = this.rt.__kitsune_heap_top();
+    return (top <= BEFORE_CAP ? { [key]: this.u8.slice(0, top) } : {}) as { [k in K]?: Uint8Array };
   }
 
   // ---- the main loop ---------------------------------------------------------
@@ -653,7 +658,7 @@ export class Program {
         id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
         timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
         migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
-        ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart } } : {}),
+        ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart, ...this.memoryCopy('after') } } : {}),
       },
     });
   }

@@ -81,6 +81,8 @@ export interface UpdateTrace {
   addressMapTruncated: boolean;
   /** The memory as it was at the update point ([0, heap top), up to 64 MiB), to compare with what came after. */
   before?: Uint8Array;
+  /** The memory just after the commit, before the new version went on (committed updates; same bound). */
+  after?: Uint8Array;
   /** Time taken by commit() itself, in ms (part of untilCommit). */
   commitMillis?: number;
 }

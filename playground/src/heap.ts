@@ -232,6 +232,14 @@ export function readState(m: MemoryImage, v: VersionView, heapBase: number, reso
     vars.push({ key: x.key, name: x.name, kind: x.kind, typeName: x.typeName, signature: x.signature, addr, size: x.size, value, refs });
   }
 
+  // MIGRATE_LOCAL locals of functions not marked E_NOTELOCALS: the driver knows their address and size, DWARF was not asked for their type.
+  for (const [key, l] of v.locals) {
+    if (vars.some((x) => x.key === key) || !inMem(l.addr, l.size)) continue;
+    const text = l.size === 4 ? String(m.dv.getInt32(l.addr, true)) : l.size === 8 ? String(m.dv.getBigInt64(l.addr, true))
+      : Array.from(m.u8.subarray(l.addr, l.addr + Math.min(l.size, 16)), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    vars.push({ key, name: key.split('#').pop()!, kind: 'local', typeName: `${l.size} bytes (untyped: its function is not E_NOTELOCALS)`, signature: `bytes${l.size}`, addr: l.addr, size: l.size, value: { k: 'num', text }, refs: [] });
+  }
+
   while (queue.length) {
     const q = queue.shift()!;
     if (objects.has(q.block.addr)) continue;

@@ -498,8 +498,9 @@ class App {
     if (!trace?.before || !oldVersion || !newVersion) { this.showLive(); return; }
     const resolve = this.resolver(r);
     const before = readState(memoryImage(trace.before), oldVersion, r.heapBase, resolve);
-    const afterMem = memoryImage(afterBytes);
     const committed = result.outcome === 'committed';
+    // The commit's own copy when there is one: the new version has run on since.
+    const afterMem = memoryImage(committed && trace.after ? trace.after : afterBytes);
     // A rolled-back update leaves the old version running: "after" is its state, now.
     const after = readState(afterMem, committed ? newVersion : oldVersion, r.heapBase, resolve);
     const cmp = compare(before, after, committed ? trace : { ...trace, addressMap: [] }, afterMem, r.heapBase);
