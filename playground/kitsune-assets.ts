@@ -18,7 +18,13 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The repository: found upwards from here, so that this file works from playground/ and from its tsc output in dist/playground/. */
+export const ROOT = ((): string => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'playground/src/main.ts'))) return dir + path.sep;
+    if (path.dirname(dir) === dir) throw new Error('cannot find the kitsune-wasm repository above playground/kitsune-assets');
+  }
+})();
 /** Where the chunks go, relative to the output folder. */
 export const JS_DIR = 'assets/js';
 

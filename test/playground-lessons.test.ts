@@ -6,7 +6,7 @@
 // test/artifacts/ for people to look at.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openPlayground, waitStatus, waitTerminal, type, run, buildUpdate, screenshot, varValue, varFate, graphFates, terminalText, type Playground } from './playground-page.js';
+import { openPlayground, waitStatus, waitTerminal, type, run, buildUpdate, screenshot, varValue, varFate, graphFates, terminalText, type Playground } from '../playground/drive.js';
 
 let pg: Playground;
 
@@ -18,7 +18,7 @@ test.after(async () => { await pg?.close(); });
 
 async function open(name: string): Promise<void> {
   await pg.page.click(`[data-lesson="${name}"]`);
-  await pg.page.waitForFunction((n) => document.body.dataset.lesson === n, name);
+  await pg.page.waitForFunction((n) => document.body.dataset.openLesson === n, name);
 }
 
 const count = (text: string, re: RegExp) => (text.match(new RegExp(re, 'g')) ?? []).length;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
-import { openPlayground, waitStatus, run, CHROMIUM, screenshot } from './playground-page.js';
+import { openPlayground, waitStatus, run, CHROMIUM, screenshot } from '../playground/drive.js';
 import { serveStatic } from '../playground/serve.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -57,7 +57,7 @@ test('a share link restores the lesson, every tab and the selected one; a compil
   const pg = await openPlayground('#lesson=tree');
   const { page } = pg;
   try {
-    await page.waitForFunction(() => document.body.dataset.lesson === 'tree');
+    await page.waitForFunction(() => document.body.dataset.openLesson === 'tree');
     await page.click('[data-tab="v2"]');
     await page.click('.cm-content');
     await page.keyboard.press('Control+End');
@@ -72,7 +72,7 @@ test('a share link restores the lesson, every tab and the selected one; a compil
     await other.goto('about:blank');
     await page.close();
     await other.goto(link);
-    await other.waitForFunction(() => document.body.dataset.lesson === 'tree' && window.playground);
+    await other.waitForFunction(() => document.body.dataset.openLesson === 'tree' && window.playground);
     assert.is(await other.evaluate(() => window.playground!.tabText('v2')), edited);
     assert.equal(await other.evaluate(() => window.playground!.tabs()), ['v1', 'v2', 'spec.xf']);
     assert.is(await other.getAttribute('[data-tab="v2"]', 'aria-selected'), 'true');

@@ -23,6 +23,8 @@ import serverV2 from '../lessons/server/v2.c';
 export interface Lesson {
   name: string;
   title: string;
+  /** For the gallery. */
+  short: string;
   /** The program's name: its versions are built as `${program}.c`, so statics keep their keys. */
   program: string;
   args?: string[];
@@ -36,6 +38,7 @@ export interface Lesson {
 export const LESSONS: Lesson[] = [
   {
     name: 'first',
+    short: 'First update',
     title: 'A first update',
     program: 'guests',
     tabs: [{ name: 'v1', text: firstV1 }, { name: 'v2', text: firstV2 }],
@@ -55,6 +58,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'points',
+    short: 'Update points',
     title: 'Update points and control migration',
     program: 'server',
     tabs: [{ name: 'v1', text: pointsV1 }, { name: 'v2', text: pointsV2 }],
@@ -78,6 +82,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'field',
+    short: 'A field added',
     title: 'A field added',
     program: 'tasks',
     tabs: [{ name: 'v1', text: fieldV1 }, { name: 'v2', text: fieldV2 }, { name: 'spec.xf', text: fieldSpec }],
@@ -99,6 +104,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'tree',
+    short: 'List → tree',
     title: 'A list that becomes a tree',
     program: 'set',
     tabs: [{ name: 'v1', text: treeV1 }, { name: 'v2', text: treeV2 }, { name: 'spec.xf', text: treeSpec }],
@@ -118,6 +124,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'fntable',
+    short: 'Function pointers',
     title: 'A table of function pointers',
     program: 'calc',
     tabs: [{ name: 'v1', text: fntableV1 }, { name: 'v2', text: fntableV2 }, { name: 'spec.xf', text: fntableSpec }],
@@ -137,6 +144,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'rollback',
+    short: 'Rollback',
     title: 'An update that fails and rolls back',
     program: 'ledger',
     tabs: [{ name: 'v1', text: rollbackV1 }, { name: 'v2', text: rollbackV2 }],
@@ -157,6 +165,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'game',
+    short: '2048',
     title: 'A game that keeps its score',
     program: 'game',
     tabs: [{ name: 'v1', text: gameV1 }, { name: 'v2', text: gameV2 }],
@@ -176,6 +185,7 @@ export const LESSONS: Lesson[] = [
   },
   {
     name: 'server',
+    short: 'A server',
     title: 'A server that keeps its clients',
     program: 'kv',
     tabs: [{ name: 'v1', text: serverV1 }, { name: 'v2', text: serverV2 }],

@@ -18,6 +18,7 @@ import { renderDiff } from './diff-view.js';
 import { encodeShare, decodeShare } from './share.js';
 import { LESSONS, lessonByName, type Lesson } from './lessons.js';
 import type { MigrationPlan } from '../../compiler/xf-gen.js';
+import type {} from './hook.js';
 
 type Status = 'loading' | 'ready' | 'running' | 'updating' | 'exited';
 const SPEC = 'spec.xf';
@@ -88,6 +89,9 @@ class App {
   }
   tabText(name: string): string { return this.editors.text(name); }
   tabNames(): string[] { return this.editors.names(); }
+  updates(): { outcome: string; stage?: string; timings: Record<string, number | undefined> }[] {
+    return this.timeline.list().map((e) => ({ outcome: e.result.outcome, ...(e.result.stage ? { stage: e.result.stage } : {}), timings: { ...e.result.timings, commit: e.result.trace?.commitMillis } }));
+  }
 
   // ---- status, loader, toasts ------------------------------------------------
 
@@ -130,7 +134,10 @@ class App {
       a.href = `#lesson=${l.name}`;
       a.dataset.lesson = l.name;
       a.innerHTML = `<span class="n">${i + 1}</span>`;
-      a.append(l.title);
+      a.append(l.short);
+      a.title = l.title;
+      // The lesson already open: no hashchange, so open it again as written.
+      a.onclick = () => { if (location.hash === a.getAttribute('href')) void this.open(location.hash); };
       nav.append(a);
     });
   }
@@ -155,7 +162,7 @@ class App {
     renderUnwind($('#unwind-view'), undefined, '', '');
     renderDiff($('#diff-view'), undefined, '', '');
     document.querySelectorAll<HTMLElement>('#gallery a').forEach((a) => a.setAttribute('aria-current', String(a.dataset.lesson === lesson.name)));
-    document.body.dataset.lesson = lesson.name;
+    document.body.dataset.openLesson = lesson.name;
     delete document.body.dataset.lastOutcome;
     document.body.dataset.updates = '0';
   }
@@ -358,6 +365,7 @@ class App {
         this.renderTabs();
       });
       this.renderTabs();
+      document.body.dataset.runs = String(Number(document.body.dataset.runs ?? '0') + 1);
       this.setStatus('running');
       this.startLive();
     } catch (e) {
@@ -510,12 +518,5 @@ class App {
   }
 }
 
-declare global {
-  interface Window {
-    /** Read-only views for tests and tutorials: the terminal's whole buffer, the tabs' texts. */
-    playground?: { terminalText(): string; tabText(name: string): string; tabs(): string[] };
-  }
-}
-
 const app = new App();
-window.playground = { terminalText: () => app.terminalText(), tabText: (n) => app.tabText(n), tabs: () => app.tabNames() };
+window.playground = { terminalText: () => app.terminalText(), tabText: (n) => app.tabText(n), tabs: () => app.tabNames(), updates: () => app.updates() };

@@ -39,6 +39,7 @@ export class Timeline {
   add(e: TimelineEntry): void { this.entries.push(e); this.render(); }
   clear(): void { this.entries = []; this.render(); }
   get count(): number { return this.entries.length; }
+  list(): readonly TimelineEntry[] { return this.entries; }
 
   private render(): void {
     const el = this.el;

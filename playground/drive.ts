@@ -1,27 +1,34 @@
-// Shared by the playground's tests: the real static build served with its
-// headers, opened in headless Chromium, driven through the page's own
-// controls (data-action, data-pane, data-lesson) and keyboard.
+// Drives the playground from Node, as a person would (its tests, its
+// benchmark, tutorials that want screenshots): the real static build served
+// with its headers, opened in headless Chromium, worked through the page's
+// own handles (data-action, data-pane, data-lesson, data-tab) and keyboard.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { bundlePlayground } from '../playground/bundle.js';
-import { serveStatic } from '../playground/serve.js';
+import { bundlePlayground } from './bundle.js';
+import { serveStatic } from './serve.js';
+import { ROOT } from './kitsune-assets.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+
+import type {} from './src/hook.js'; // window.playground's type
 
 export interface Playground {
   page: Page;
   context: BrowserContext;
   url: string;
   logs: string[];
+  /** Date.now() just before the page was asked for. */
+  openedAt: number;
   close(): Promise<void>;
 }
 
-/** Builds the playground, serves it and opens it in a fresh browser profile. */
+/** Builds the playground, serves it and opens it in a fresh browser profile (its Cache Storage empty). */
 export async function openPlayground(hash = ''): Promise<Playground> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitsune-playground-'));
@@ -29,17 +36,16 @@ export async function openPlayground(hash = ''): Promise<Playground> {
   const server: http.Server = await serveStatic(path.join(dir, 'site'), 0);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    viewport: { width: 1600, height: 1000 },
+    executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 1000 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.stack ?? e.message}`));
+  const openedAt = Date.now();
   await page.goto(url + hash);
   return {
-    page, context, url, logs,
+    page, context, url, logs, openedAt,
     close: async () => {
       await context.close();
       server.close();
@@ -76,9 +82,10 @@ export async function type(page: Page, text: string): Promise<void> {
 
 /** Builds the selected tab and runs it; resolves once it runs. */
 export async function run(page: Page, tab = 'v1'): Promise<void> {
+  const runs = Number(await page.evaluate(() => document.body.dataset.runs ?? '0'));
   await page.click(`[data-tab="${tab}"]`);
   await page.click('[data-action="run"]');
-  await page.waitForFunction(() => document.body.dataset.status === 'running' || document.body.dataset.build === 'failed', null, { timeout: 120_000 });
+  await page.waitForFunction((n) => Number(document.body.dataset.runs ?? '0') > n || document.body.dataset.build === 'failed', runs, { timeout: 120_000 });
   const build = await page.evaluate(() => document.body.dataset.build);
   if (build === 'failed') throw new Error(`building ${tab} failed: ${await page.textContent('#problems')}`);
 }
