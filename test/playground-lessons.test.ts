@@ -12,7 +12,12 @@ let pg: Playground;
 
 test.before(async () => {
   pg = await openPlayground();
+  // A fresh profile: the toolchain is downloaded, its progress drawn as it comes.
+  await pg.page.waitForFunction(() => Number(document.body.dataset.loaded ?? 0) > 0.3, null, { timeout: 60_000 });
+  await screenshot(pg.page, 'playground-0-loading');
   await waitStatus(pg.page, 'ready');
+  assert.is(await pg.page.evaluate(() => document.body.dataset.toolchain), 'downloaded');
+  assert.is(await pg.page.evaluate(() => document.body.dataset.loaded), '1.000');
 });
 test.after(async () => { await pg?.close(); });
 

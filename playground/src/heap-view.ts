@@ -87,7 +87,8 @@ function objectLines(o: ObjectState): string[] {
   const lines: string[] = [];
   const vals = o.items;
   if (o.count > 1) {
-    vals.slice(0, 5).forEach((v, i) => lines.push(`[${i}] ${show(v, 17)}`));
+    // One line an element: its fields' values only (names would leave no room).
+    vals.slice(0, 5).forEach((v, i) => lines.push(`[${i}] ${v.k === 'rec' ? v.fields.map((f) => show(f.value, 12)).join(' ') : show(v, 17)}`));
     if (o.count > 5) lines.push(`… ${o.count - 5} more`);
     return lines;
   }

@@ -210,6 +210,14 @@ export function readState(m: MemoryImage, v: VersionView, heapBase: number, reso
       case 'array': {
         const elem = typeSize(info, t.of);
         const n = t.count ?? 0;
+        const et = T(strip(t.of));
+        if (et.kind === 'base' && et.size === 1 && et.encoding !== 'boolean') {
+          // A char array holds text, up to its NUL.
+          const bytes = m.u8.subarray(at, at + n);
+          const end = bytes.indexOf(0);
+          const text = new TextDecoder().decode(bytes.subarray(0, end < 0 ? n : end));
+          if (!/[\x00-\x08\x0e-\x1f]/.test(text)) return { k: 'str', addr: at, text: JSON.stringify(text) };
+        }
         const items: Value[] = [];
         // Every element's pointers count; only the first few are shown.
         for (let i = 0; i < Math.min(n, 256); i++) {

@@ -136,9 +136,10 @@ export const LESSONS: Lesson[] = [
       'Select <code>v2</code> and ⟲ Build &amp; update.',
       'Type <code>3 7</code>: <code>sub</code> is the distance now, through the very pointer v1 stored; <code>gcd</code> joined.',
     ],
-    watch: `<p><b>State</b>: the table (<code>struct op ×3</code>) moved to a larger block (each entry gained
-      <code>calls</code>); its <code>fn</code> fields show the functions they call. <b>Diff</b>: <code>struct op</code> deep,
-      <code>struct table</code> shallow (only its pointer changes).</p>`,
+    watch: `<p><b>State</b>: v1's table (<code>struct op ×3</code>, orange) was transformed: each entry gained
+      <code>calls</code>, so the table moved to a larger block, its <code>fn</code> pointers remapped by name. Then v2's own
+      <code>define("gcd")</code> grew it with <code>realloc</code>: the table you see after is that new block (green).
+      <b>Diff</b>: <code>struct op</code> deep, <code>struct table</code> shallow (only its pointer changes).</p>`,
     tryThis: `Delete the rule in <code>spec.xf</code> and Build &amp; update from a fresh v1: v2 has no <code>mul</code>,
       so the update rolls back, naming it, and v1 goes on.`,
   },

@@ -68,6 +68,7 @@ class App {
       document.body.dataset.toolchainMillis = String(Math.round(performance.now() - t0));
       if (this.status === 'loading') this.setStatus('ready');
     }, (e: Error) => this.loader(`The C toolchain could not be loaded: ${e.message}`));
+    if (crossOriginIsolated) this.loader('Loading the C toolchain: clang (about 100 MB the first time, then from the browser\'s cache) and Binaryen');
     if (!crossOriginIsolated) {
       document.body.dataset.isolation = 'missing';
       this.toast('This page is not cross-origin isolated, so programs cannot run here: it must be served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (npm run playground does; see README.txt of a --build folder).', 0);
@@ -112,6 +113,7 @@ class App {
     if (text) $('#loader-text').textContent = text;
     if (done !== undefined && total) {
       $('#loader-bar').style.width = `${(100 * done / total).toFixed(1)}%`;
+      document.body.dataset.loaded = (done / total).toFixed(3);
       $('#loader-detail').textContent = `${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB ${cached ? 'from the browser\'s cache' : 'downloaded (kept in the browser\'s cache for the next visit)'}`;
     }
   }
@@ -253,12 +255,9 @@ class App {
     const sources = Object.fromEntries(this.editors.names().map((n) => [n, this.editors.text(n)]));
     const ex = explain(outcome.error, { file: `${this.lesson.program}.c`, tab, ...(usedSpec ? { spec: SPEC } : {}) }, sources);
     const byTab = new Map<string, { problems: typeof ex.located[number]['problem'][]; refs: number[] }>();
-    for (const l of ex.located) {
-      const e = byTab.get(l.file) ?? { problems: [], refs: [] };
-      e.problems.push(l.problem);
-      e.refs.push(l.problem.line);
-      byTab.set(l.file, e);
-    }
+    const entry = (file: string) => { let e = byTab.get(file); if (!e) byTab.set(file, (e = { problems: [], refs: [] })); return e; };
+    for (const l of ex.located) entry(l.file).problems.push(l.problem);
+    for (const r of ex.refs) entry(r.file).refs.push(r.line);
     this.editors.clearProblems();
     for (const [file, e] of byTab) this.editors.setProblems(file, e.problems, e.refs);
     const p = $('#problems');

@@ -10,7 +10,14 @@ export interface Located { file: string; problem: Problem }
 /** One reason of a refusal, with the source lines it names. */
 export interface Reason { text: string; links: { file: string; line: number; label: string }[] }
 
-export interface Explained { title: string; located: Located[]; reasons: Reason[]; raw?: string }
+export interface Explained {
+  title: string;
+  located: Located[];
+  reasons: Reason[];
+  /** Every line a reason names, to light up in the editor. */
+  refs: { file: string; line: number }[];
+  raw?: string;
+}
 
 const DIAG = /^([^\s:][^:\n]*):(\d+):(\d+): (error|warning|note|fatal error): (.*)$/;
 
@@ -68,7 +75,8 @@ export function explain(error: BuildFailure, build: { file: string; tab: string;
       const tab = tabOf(m[1]!);
       if (tab) links.push({ file: tab, line: +m[2]!, label: `${m[1]} line ${m[2]}` });
     }
-    return { text, links };
+    const seen = new Set<string>();
+    return { text, links: links.filter((l) => !seen.has(`${l.file}:${l.line}:${l.label}`) && !!seen.add(`${l.file}:${l.line}:${l.label}`)) };
   });
   // Each reason's first link also marks its line in the editor.
   for (const r of reasons) {
@@ -79,5 +87,6 @@ export function explain(error: BuildFailure, build: { file: string; tab: string;
     : error.code === 'E_XF_SYNTAX' ? 'The .xf spec has a syntax error:'
       : error.code === 'E_BUILD' ? 'The build failed:' : `${error.code}:`;
   const raw = located.length || reasons.length ? undefined : error.message;
-  return { title, located, reasons, ...(raw ? { raw } : {}) };
+  const refs = [...located.map((l) => ({ file: l.file, line: l.problem.line })), ...reasons.flatMap((r) => r.links.map((l) => ({ file: l.file, line: l.line })))];
+  return { title, located, reasons, refs, ...(raw ? { raw } : {}) };
 }
