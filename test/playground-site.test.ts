@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
-import { openPlayground, waitStatus, run, CHROMIUM, screenshot } from '../playground/drive.js';
+import { openPlayground, waitStatus, run, buildUpdate, CHROMIUM, screenshot } from '../playground/drive.js';
 import { serveStatic } from '../playground/serve.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -90,6 +90,20 @@ test('a share link restores the lesson, every tab and the selected one; a compil
     assert.match(problem ?? '', new RegExp(`^v1:${line}:\\d+ .*undeclared`));
     assert.ok(await other.$('.cm-lintRange-error'), 'the error is underlined in the editor');
     await screenshot(other, 'playground-compile-error');
+
+    // A syntax error in the spec: at its line and column in the spec's tab, the running program untouched.
+    await other.click('.cm-content');
+    await other.keyboard.press('Control+a');
+    await other.keyboard.insertText(v1);
+    await run(other);
+    await other.click('[data-tab="spec.xf"]');
+    await other.click('.cm-content');
+    await other.keyboard.press('Control+a');
+    await other.keyboard.insertText('/* a rule with no body */\nset -> set: {\n');
+    assert.is(await buildUpdate(other, 'v2'), 'build-failed');
+    assert.match(await other.textContent('#problems .problem') ?? '', /^spec\.xf:2:\d+ /);
+    assert.is(await other.getAttribute('[data-tab="spec.xf"]', 'aria-selected'), 'true', 'the spec\'s tab is opened at the error');
+    assert.is(await other.evaluate(() => document.body.dataset.status), 'running');
   } finally {
     await pg.close();
   }
