@@ -20,7 +20,8 @@ const root = new URL('..', import.meta.url).pathname;
 test('npm run playground -- --build DIR writes a static site with its headers; without --build it serves it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitsune-site-'));
   try {
-    const build = spawn('npx', ['tsx', 'playground/serve.ts', '--build', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // One node process each (tsx as its loader), so that killing it ends the server.
+    const build = spawn(process.execPath, ['--import', 'tsx', 'playground/serve.ts', '--build', dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     build.stderr.on('data', (d) => { err += d; });
     assert.is(await new Promise((r) => build.on('exit', r)), 0, err);
@@ -33,7 +34,7 @@ test('npm run playground -- --build DIR writes a static site with its headers; w
     assert.match(fs.readFileSync(path.join(dir, 'README.txt'), 'utf8'), /cross-origin isolated/);
     assert.not.match(fs.readFileSync(path.join(dir, 'index.html'), 'utf8'), /(src|href)="\//, 'relative URLs only: the site may live under any path');
 
-    const serve = spawn('npx', ['tsx', 'playground/serve.ts', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const serve = spawn(process.execPath, ['--import', 'tsx', 'playground/serve.ts', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -47,6 +48,7 @@ test('npm run playground -- --build DIR writes a static site with its headers; w
       assert.match(await r.text(), /kitsune playground/);
     } finally {
       serve.kill();
+      await new Promise((r) => (serve.exitCode !== null ? r(null) : serve.on('exit', r)));
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

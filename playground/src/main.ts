@@ -195,7 +195,6 @@ class App {
       }
       b.onclick = () => { this.editors.select(name); this.renderTabs(); };
       bar.append(b);
-      if (name.endsWith('.xf')) continue;
     }
     const add = document.createElement('button');
     add.className = 'tab add';
@@ -285,7 +284,12 @@ class App {
       for (const l of r.links) d.append(' ', link(l.file, l.line, `→ ${l.label}`));
       p.append(d);
     }
-    if (ex.raw) p.insertAdjacentHTML('beforeend', `<div class="problem"></div>`), p.lastElementChild!.textContent = ex.raw;
+    if (ex.raw) {
+      const d = document.createElement('div');
+      d.className = 'problem';
+      d.textContent = ex.raw;
+      p.append(d);
+    }
     const first = ex.located[0];
     if (first) { this.editors.reveal(first.file, first.problem.line); this.renderTabs(); }
   }
