@@ -1,6 +1,7 @@
 // The benchmark's report: bench/report.md, bench/report.json and the figures
 // beside them (bench/report-*.svg), from the results `bench/run.ts` measured.
 // Also the statistics and table helpers the benchmark prints with.
+import type { PlaygroundBench } from './playground.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +82,8 @@ export interface Results {
     reload: { keys: number; update: { pause: number; answered: number }; restart: { answered: number; load: number }; ratio: number }[];
   };
   build: { program: string; fresh: { wall: Stats; importCompiler: Stats; build: Stats }; warm: Stats };
+  /** bench/playground.ts (absent from reports written before it existed). */
+  playground?: PlaygroundBench;
   memory: {
     objects: number; updates: number;
     before: { wasmBytes: number; rss: number; heapUsed: number };
@@ -334,6 +337,20 @@ export function writeReport(r: Results, dir: URL): string[] {
     ])));
     const saved = pk.page.cold.firstRun.median - pk.page.cached.firstRun.median;
     md.push('', `The server is on the same machine, so a first visit pays for the transfer at local speed only; over a network, clang's 105 MB come on top. The cache saved ${saved.toFixed(2)} s of the median here (first ÷ cached: ${(pk.page.cold.firstRun.median / pk.page.cached.firstRun.median).toFixed(2)}); what remains is compiling clang's Wasm, running it and starting the program.`, '');
+  }
+
+  // ---- 9. playground
+  if (r.playground) {
+    const p = r.playground, med = (xs: number[]) => stats(xs).median, sec = (x: number) => (x / 1000).toFixed(1);
+    md.push('## 9. The playground in headless Chromium', '',
+      'bench/playground.ts: the static site served with COOP/COEP on 127.0.0.1, Debian\'s Chromium headless. Page open until the first line of lesson 1\'s program in its terminal, Run pressed at once (the build waits for the toolchain): with a fresh browser profile (clang, about 100 MB, downloaded from the local server, so this is the machine\'s cost, not a network\'s) and with the same profile reloaded (clang from Cache Storage, Binaryen from the HTTP cache).', '',
+      '| | page open -> first program running | of it, loading the toolchain |', '|---|---|---|',
+      `| toolchain downloaded | ${sec(med(p.open.uncached))} s | ${sec(med(p.toolchain.uncached))} s |`,
+      `| toolchain from the browser's cache | ${sec(med(p.open.cached))} s | ${sec(med(p.toolchain.cached))} s |`,
+      `| cached / downloaded | ${(med(p.open.cached) / med(p.open.uncached)).toFixed(2)} | ${(med(p.toolchain.cached) / med(p.toolchain.uncached)).toFixed(2)} |`, '',
+      '"Build & update" pressed on each lesson\'s v2 while v1 runs, until the outcome is shown: the build (clang and Asyncify in the compile worker, --from the running version) and the update; beside it the program\'s own pause.', '',
+      '| lesson | outcome | Build & update -> outcome | the program\'s pause |', '|---|---|---|---|',
+      ...p.lessons.map((l) => `| ${l.lesson} | ${l.outcome} | ${(med(l.buildUpdate) / 1000).toFixed(2)} s | ${med(l.pause).toFixed(1)} ms |`), '');
   }
 
   fs.writeFileSync(new URL('report.md', dir), md.join('\n'));

@@ -10,6 +10,7 @@
 //  3. Build time (fresh process, warm rebuild), memory across 100 updates, the
 //     migration property test, the kv demo (throughput, update vs restart),
 //     the package as installed and a page bundled from it (bench/package.ts).
+//     the playground in headless Chromium (bench/playground.ts).
 // Prints tables, writes bench/out/results.json and bench/report.json (the same
 // object), bench/report.md and its figures bench/report-*.svg (bench/report.ts);
 // with --quick the report goes to bench/out/quick/ instead.
@@ -25,6 +26,7 @@ import { buildMigrateVersions, changedUpdate, type ChangedRun } from './migrate.
 import { runXfProperty, formatSummary } from './xf-property.js';
 import { kvBench } from './kv.js';
 import { packageBench } from './package.js';
+import { playgroundBench } from './playground.js';
 import { buildFromFiles } from '../cli/build-files.js';
 import { stats, geomean, ms, range, ratioRange, paired, table, writeReport, type Stats, type Results, type SteadyProgram, type StageKey } from './report.js';
 
@@ -383,6 +385,9 @@ async function main() {
   // The kv demo: throughput with and without Kitsune (and native), client-visible pause, update vs restart.
   const kv = await kvBench(quick, console.log, { native: kvNative });
   lap('kv');
+  // The playground in headless Chromium: page open -> first program, toolchain downloaded and cached; Build & update per lesson.
+  const playground = await playgroundBench(quick, console.log);
+  lap('playground');
   const kvRatio = paired(kv.rps.plain, kv.rps.kitsune); // time per request, kitsune / plain
   // The package as users install it, and a page bundled from it (bench/package.ts).
   const pkg = await packageBench(quick, console.log);
@@ -414,7 +419,7 @@ async function main() {
     steadyPrograms, steadyGeomean: geo, steady: steadyRows, asyncify: asyncifyRows,
     pause: pauseRows, pauseChanged: changedRows,
     migrate: { n: big.n, runs: big.runs.map((r) => ({ migrate: r.migrate, pause: r.pause, memcpy: r.memcpy, byHand: r.byHand })) },
-    xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv, package: pkg,
+    xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv, package: pkg, playground,
     build: buildTime,
     memory: { ...memory, peak: { maxRSS: process.resourceUsage().maxRSS * 1024, heapPeak } },
     seconds: { build: buildSeconds, total: totalSeconds, sections },

@@ -178,6 +178,12 @@ int __kitsune_xf_commit(void) {
   return moved;
 }
 
+/* For an inspector (the driver's `inspect` option): the address map of the
+ * migration under way, read by the host just before commit: kt_entry
+ * {old, neu} pairs, old 0 or 1 for a free slot, neu's low bit set for deep moves. */
+uintptr_t __kitsune_xf_map_base(void) { return (uintptr_t)map.e; }
+size_t __kitsune_xf_map_capacity(void) { return map.cap; }
+
 /* Rollback: put back every byte the in-place transforms wrote, newest first. */
 int __kitsune_xf_rollback(void) {
   int restored = 0;

@@ -25,7 +25,7 @@ async function start(m: StartMessage) {
   try {
     program = new Program({
       memory: m.memory, shared: new SharedState(m.shared), args: m.args, env: m.env, stackSize: m.stackSize, isTTY: m.isTTY, dirs: m.dirs,
-      runtime: m.runtime, tableMin: m.tableMin, lineBuffered: !!m.lineBuffered,
+      runtime: m.runtime, tableMin: m.tableMin, inspect: !!m.inspect, lineBuffered: !!m.lineBuffered,
       host: {
         post: (event) => send({ type: 'event', event }),
         write: (fd, bytes) => send({ type: 'output', fd, bytes }, [bytes.buffer as ArrayBuffer]),

@@ -41,10 +41,63 @@ export interface UpdateResult {
   /** In-place transforms undone by a rollback. */
   restoredObjects?: number;
   snapshot?: boolean;
+  /** With the `inspect` start option: where the running version now sits (the new one when committed). */
+  layout?: VersionLayout;
+  /** With the `inspect` start option: what the update did to the stack and the heap. */
+  trace?: UpdateTrace;
+}
+
+/** Where one version sits in the process's shared memory and table. */
+export interface VersionLayout {
+  /** 1 for the first version, counting up with every version loaded. */
+  number: number;
+  dataBase: number;
+  dataSize: number;
+  stackBase: number;
+  stackSize: number;
+  tableBase: number;
+  tableSize: number;
+  /** Where each of its variables lives (its cell: linker.ts), by key. */
+  variables?: { key: string; addr: number; size: number; shared: boolean }[];
+  /** The function identity each table slot it uses holds (function pointers hold slots). */
+  functions?: { slot: number; name: string }[];
+}
+
+/** One WebAssembly frame of a stack, innermost first in a list. */
+export interface WasmFrame {
+  /** The function's name (from the name section), or `wasm-function[N]`. */
+  function: string;
+  /** Byte offset of the call in the module. */
+  offset: number;
+  /** Whether the frame is the version's own code (else the runtime's: libc). */
+  own: boolean;
+}
+
+/** What an update did, for people watching it (the `inspect` start option). */
+export interface UpdateTrace {
+  /** The old version's frames at the update point, innermost first: the stack Asyncify unwound and saved. */
+  unwound: WasmFrame[];
+  /** Bytes Asyncify saved for them. */
+  savedBytes: number;
+  /** The new version's frames when it reached the update point (its path back), or where it failed. */
+  resumed: WasmFrame[];
+  /** Old -> new addresses the migration recorded: globals by key, heap objects transformed (`deep`: moved to a new block). */
+  addressMap: { old: number; new: number; deep: boolean }[];
+  /** More pairs existed than the cap (20,000) lets through. */
+  addressMapTruncated: boolean;
+  /** The memory as it was at the update point ([0, heap top), up to 64 MiB), to compare with what came after. */
+  before?: Uint8Array;
+  /** The memory just after the commit, before the new version went on (committed updates; same bound). */
+  after?: Uint8Array;
+  /** Time taken by commit() itself, in ms (part of untilCommit). */
+  commitMillis?: number;
 }
 
 export type KitsuneEvent =
-  | { type: 'started'; version: string; program: string }
+  /** `layout` and `heapBase` (where the allocator's first chunk begins) come with the `inspect` start option. */
+  | { type: 'started'; version: string; program: string; layout?: VersionLayout; heapBase?: number }
+  /** With `inspect`: a local that MIGRATE_LOCAL noted (its address in the version's stack), once per address. */
+  | { type: 'local'; version: number; key: string; addr: number; size: number }
   | { type: 'update-requested'; id: number; to: string }
   | { type: 'update-deferred'; id: number; point: string; reason: string }
   | { type: 'update'; result: UpdateResult }
@@ -81,6 +134,8 @@ export interface StartMessage {
   dirs: string[];
   /** Make the program's stdout line-buffered (the host shows output as it comes). */
   lineBuffered?: boolean;
+  /** Report layouts and update traces (StartOptions.inspect). */
+  inspect?: boolean;
 }
 
 export interface UpdateMessage {

@@ -78,6 +78,15 @@ export interface StartOptions {
   grants?: Grants;
   /** Forward the host process's SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH to the program (Node; the CLI does). */
   forwardSignals?: boolean;
+  /**
+   * For tools that show what an update does (the playground): the `started`
+   * event and each update result carry the version's layout in memory, and
+   * each update result a trace (the stack unwound and resumed, the
+   * migration's address map, the memory at the update point); `local`
+   * events say where MIGRATE_LOCAL found each local. Off by default: it
+   * costs a copy of the memory at every update.
+   */
+  inspect?: boolean;
 }
 
 export interface UpdateOptions {
@@ -112,7 +121,8 @@ export class KitsuneProcess {
 
   private constructor(
     private readonly worker: WorkerHandle,
-    private readonly memory: WebAssembly.Memory,
+    /** The program's memory, shared with its worker: tools may read its state from here (never write). */
+    readonly memory: WebAssembly.Memory,
     private readonly shared: SharedState,
     meta: KitsuneMeta,
     private readonly options: StartOptions,
@@ -175,6 +185,7 @@ export class KitsuneProcess {
       type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta, dylink,
       args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY, dirs: options.grants?.dirs ?? [],
       lineBuffered: options.lineBuffered ?? !!options.stdout,
+      inspect: !!options.inspect,
     });
     if (options.inheritStdin ?? (isNode && !options.stdout)) proc.stopStdin = inheritStdin(proc, (b) => proc.services.terminal.filterInput(b, (n) => proc.signal(n)));
     try {
@@ -188,6 +199,14 @@ export class KitsuneProcess {
 
   /** Whether the program has put the host's terminal in raw mode: it owns the screen. */
   get terminalRaw(): boolean { return this.services.terminal.isRaw; }
+
+  /**
+   * The mode the program has set on its terminal: `raw` when it turned
+   * ICANON or ECHO off (it reads keys as typed and echoes itself), `isig`
+   * while Ctrl-C means SIGINT. A host that draws its own terminal (a page
+   * with xterm.js) follows it; in Node the host's terminal follows by itself.
+   */
+  get terminalMode(): { raw: boolean; isig: boolean } { return this.services.terminal.mode; }
 
   /** Size of the program's linear memory, in bytes. */
   memoryBytes(): number { return this.memory.buffer.byteLength; }

@@ -12,9 +12,13 @@ export class TerminalHost {
   isig = true;
   private restoreOnExit = () => this.restore();
 
+  /** The mode the program asked for, whether or not the host's own terminal could follow. */
+  mode = { raw: false, isig: true };
+
   handle(req: Record<string, unknown>): RpcAnswer {
     if (req.op === 'term.mode') {
       this.isig = !!req.isig;
+      this.mode = { raw: !!req.raw, isig: !!req.isig };
       this.setRaw(!!req.raw);
       return { res: { errno: 0 } };
     }

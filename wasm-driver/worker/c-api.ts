@@ -19,6 +19,8 @@ export interface CApiContext {
   signalUpdate(path: string | null): void;
   /** The table slot of `v`'s function `name`. */
   slotFor(v: Version, name: string): number | undefined;
+  /** With `inspect`: a MIGRATE_LOCAL local found at a new address. */
+  noteLocal?(v: Version, key: string, addr: number, size: number): void;
 }
 
 export class CApi {
@@ -41,7 +43,10 @@ export class CApi {
         const n = str(name), f = func ? str(func) : '', fl = file ? str(file) : '';
         const key = fl && f ? `${fl}/${f}#${n}` : fl ? `${fl}/${n}` : f ? `${f}#${n}` : n;
         // Note a local in the running version, so that the next update finds it.
-        if (f && !fl) v.locals.set(key, { addr, size });
+        if (f && !fl) {
+          if (v.locals.get(key)?.addr !== addr) this.c.noteLocal?.(v, key, addr, size);
+          v.locals.set(key, { addr, size });
+        }
         return updater.migrating(v, (s) => {
           // A hand-written transformer (GLOBAL_XFORM...) takes the variable over.
           const hand = runTransformer(v, key, addr);

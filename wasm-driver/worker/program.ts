@@ -16,6 +16,7 @@ import { Posix } from './posix.js';
 import { Reclaim } from './reclaim.js';
 import { instantiateRuntime, lineBufferStdout } from './runtime.js';
 import { Updater } from './update.js';
+import { layoutOf } from './inspect.js';
 import type { Version } from './version.js';
 
 export interface ProgramHost {
@@ -38,6 +39,8 @@ export interface ProgramOptions {
   tableMin: number;
   /** Line-buffer stdout (the host shows output as it comes). */
   lineBuffered?: boolean;
+  /** Report layouts and update traces (StartOptions.inspect). */
+  inspect?: boolean;
 }
 
 /**
@@ -87,8 +90,11 @@ export class Program {
       if (this.posix.signals.inHandler) return 'inside a signal handler';
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
+    }, !!o.inspect);
+    this.cApi = new CApi({
+      mem, state, updater, migration, signalUpdate: o.host.signalUpdate, slotFor: (v, name) => this.linker.slotFor(v, name),
+      ...(o.inspect ? { noteLocal: (v: Version, key: string, addr: number, size: number) => o.host.post({ type: 'local', version: v.number, key, addr, size }) } : {}),
     });
-    this.cApi = new CApi({ mem, state, updater, migration, signalUpdate: o.host.signalUpdate, slotFor: (v, name) => this.linker.slotFor(v, name) });
     this.argv = this.writeArgv(o.args);
   }
 
@@ -108,7 +114,10 @@ export class Program {
   /** Runs the first version, and whatever versions updates bring, until the program ends; its exit code. */
   async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo): Promise<number> {
     let v = this.updater.current = this.linker.load(module, meta, dylink, (x) => this.hostFunctions(x), false);
-    this.o.host.post({ type: 'started', version: meta.buildId, program: meta.program });
+    this.o.host.post({
+      type: 'started', version: meta.buildId, program: meta.program,
+      ...(this.o.inspect ? { layout: layoutOf(v), heapBase: (this.mem.rt.__heap_base as WebAssembly.Global).value as number } : {}),
+    });
     for (;;) {
       let outcome: { threw: unknown } | { returned: number };
       try {

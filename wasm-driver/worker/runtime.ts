@@ -12,7 +12,7 @@ export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __kitsune_scan_ranges(from: number, to: number, ranges: number, n: number, hits: number, first: number): void; __kitsune_heap_top(): number;
   __kitsune_heap_adopt(from: number, to: number): number;
   __kitsune_xf_begin(lo: number, hi: number): void; __kitsune_xf_old_cells(pairs: number, n: number): number; __kitsune_xf_insert(old: number, neu: number, deep: number): number;
-  __kitsune_xf_commit(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
+  __kitsune_xf_commit(): number; __kitsune_xf_map_base(): number; __kitsune_xf_map_capacity(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
 };
 
 export function instantiateRuntime(module: WebAssembly.Module, memory: WebAssembly.Memory, table: WebAssembly.Table, wasi: WebAssembly.ModuleImports): RuntimeExports {

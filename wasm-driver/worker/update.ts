@@ -19,7 +19,8 @@
 import { ExitSignal, KitsuneError } from '../../format/errors.js';
 import { now } from '../common/clock.js';
 import type { StateWord } from '../common/state-word.js';
-import type { KitsuneEvent, UpdateMessage, UpdateStage } from '../common/protocol.js';
+import type { KitsuneEvent, UpdateMessage, UpdateStage, UpdateTrace } from '../common/protocol.js';
+import { layoutOf, currentFrames, wasmFrames, readAddressMap, BEFORE_CAP } from './inspect.js';
 import { describeFailure, type Linker, type HostFunctions } from './linker.js';
 import type { Migration, MigrationScope } from './migration.js';
 import type { Reclaim } from './reclaim.js';
@@ -41,6 +42,8 @@ interface Unwinding {
   sp: number;
   runtimeSp: number;
   unwoundAt: number;
+  /** With `inspect`: what the update did, filled in as it goes. */
+  trace?: UpdateTrace;
 }
 interface Linking extends Omit<Unwinding, 'stage'> {
   stage: 'link';
@@ -85,6 +88,8 @@ export class Updater {
      * Asyncify did not instrument.
      */
     private readonly cannotUnwind: () => string | undefined,
+    /** Report layouts and traces (StartOptions.inspect). */
+    private readonly inspect = false,
   ) {}
 
   /** The update `v` runs in as its new version, before commit. */
@@ -130,8 +135,13 @@ export class Updater {
     const dv = this.mem.dv;
     dv.setUint32(dataAddr, dataAddr + 8, true);
     dv.setUint32(dataAddr + 4, (old.sp.value as number) - STACK_RESERVE, true);
+    // Taken before the unwind starts, so the update's own timings leave it out.
+    const trace: UpdateTrace | undefined = this.inspect
+      ? { unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false, ...this.memoryCopy('before') }
+      : undefined;
     this.tx = {
       stage: 'unwind', old, point, requestId, sp: old.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number, unwoundAt: now(),
+      ...(trace ? { trace } : {}),
     };
     old.exports.asyncify_start_unwind(dataAddr);
   }
@@ -153,6 +163,7 @@ export class Updater {
       const reason = 'threw' in outcome
         ? outcome.threw instanceof ExitSignal ? `the new version called exit(${outcome.threw.code}) before reaching the update point` : describeFailure(outcome.threw)
         : `its main returned ${outcome.returned} before reaching update point "${r.point}"`;
+      if (r.trace && 'threw' in outcome && outcome.threw instanceof Error) r.trace.resumed = wasmFrames(outcome.threw.stack);
       return this.rollback(r, reason);
     }
     return undefined;
@@ -169,6 +180,7 @@ export class Updater {
       throw new KitsuneError('E_STACK_DEPTH', `the stack at update point "${tx.point}" was too deep to save (${used - old.stackBase} bytes needed, ${end - old.stackBase} available); raise the stack size (--stack-size)`);
     }
     const unwindMillis = now() - tx.unwoundAt;
+    if (tx.trace) tx.trace.savedBytes = used - (old.stackBase + 8);
     old.sp.value = tx.sp;
     this.mem.rt.__stack_pointer.value = tx.runtimeSp;
     const msg = await this.host.nextUpdate(tx.requestId);
@@ -214,10 +226,13 @@ export class Updater {
   private commit(tx: Running): void {
     const rt = this.mem.rt;
     tx.stage = 'commit';
+    if (tx.trace) tx.trace.resumed = currentFrames();
+    const commitStart = now();
     const hook = tx.next.exports._kitsune_mainupdate_xform;
     if (typeof hook === 'function') hook();
     if (rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');
     rt.__kitsune_track_commit();
+    if (tx.trace) Object.assign(tx.trace, readAddressMap(this.mem.memory, rt.__kitsune_xf_map_base(), rt.__kitsune_xf_map_capacity()));
     const movedObjects = rt.__kitsune_xf_commit();
     const { old, next } = tx;
     const deadCells = this.linker.adopt(next);
@@ -232,8 +247,15 @@ export class Updater {
         id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
         timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind: tx.unwindMillis, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
         migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
+        ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart, ...this.memoryCopy('after') } } : {}),
       },
     });
+  }
+
+  /** With `inspect`: the memory up to the heap's top, unless it is too big to copy at every update. */
+  private memoryCopy<K extends 'before' | 'after'>(key: K): { [k in K]?: Uint8Array } {
+    const top = this.mem.rt.__kitsune_heap_top();
+    return (top <= BEFORE_CAP ? { [key]: this.mem.u8.slice(0, top) } : {}) as { [k in K]?: Uint8Array };
   }
 
   // ---- rollback ----------------------------------------------------------------
@@ -269,6 +291,7 @@ export class Updater {
           pause: t - tx.unwoundAt,
         },
         freedAllocations: freed, restoredObjects: restored, snapshot: !!snapshot,
+        ...(tx.trace ? { layout: layoutOf(old), trace: tx.trace } : {}),
       },
     });
     old.exports.asyncify_start_rewind(old.stackBase);
