@@ -351,6 +351,8 @@ class App {
       };
       const proc = await KitsuneProcess.start(outcome.wasm, {
         argv0: this.lesson.program, args: this.lesson.args ?? [], inspect: true,
+        // The driver's worker, bundled beside this module (kitsune-assets.ts): the package's recipe passes its URL.
+        worker: new URL('./worker.js', import.meta.url),
         isTTY: { stdin: true, stdout: true, stderr: true },
         stdout: (b) => this.terminal.write(b), stderr: (b) => this.terminal.write(b), onEvent,
       });
