@@ -145,6 +145,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     `-I${INCLUDE}`, ...(options.includeDirs ?? []).map((d) => `-I${mount(d)}`),
     ...EMULATION_DEFINES.map((d) => `-D${d}`), ...(options.defines ?? []).map((d) => `-D${d}`),
     '-fdiagnostics-color=never',
+    // __FILE__ (assert's messages) names the user's path, not the tree's mount point.
+    `-ffile-prefix-map=${ROOT}/=`,
     ...(options.strict ? [] : LEGACY_ERRORS.map((w) => `-Wno-error=${w}`)),
     src, '-o', out,
   ];
