@@ -3,18 +3,23 @@
 // while the host thread stays free to serve I/O and update requests.
 import { Program } from './worker/program.js';
 import { SharedState } from './common/shared-state.js';
-import type { FromWorker, StartMessage, ToWorker, UpdateMessage } from './common/protocol.js';
+import type { FromWorker, StartMessage, ToWorker, UpdateFailedMessage, UpdateMessage } from './common/protocol.js';
 import { messageOf } from '../format/errors.js';
 import { workerPort } from './worker/platform.js';
 
 const port = await workerPort();
 const updates = new Map<number, UpdateMessage>();
 const waiting = new Map<number, (m: UpdateMessage) => void>();
+/** The host's answer to the program's own request, and who waits for it. */
+let selfAnswer: UpdateMessage | UpdateFailedMessage | undefined;
+let selfWaiting: ((m: UpdateMessage | UpdateFailedMessage) => void) | undefined;
 const send = (m: FromWorker, transfer?: Transferable[]) => port.postMessage(m, transfer);
 
 port.onMessage((m: ToWorker) => {
   if (m.type === 'start') void start(m);
-  else if (m.type === 'update') {
+  else if (m.type === 'update-failed' || (m.type === 'update' && m.self)) {
+    if (selfWaiting) { const w = selfWaiting; selfWaiting = undefined; w(m); } else selfAnswer = m;
+  } else if (m.type === 'update') {
     const w = waiting.get(m.id);
     if (w) { waiting.delete(m.id); w(m); } else updates.set(m.id, m);
   }
@@ -29,7 +34,13 @@ async function start(m: StartMessage) {
       host: {
         post: (event) => send({ type: 'event', event }),
         write: (fd, bytes) => send({ type: 'output', fd, bytes }, [bytes.buffer as ArrayBuffer]),
-        signalUpdate: (path) => send({ type: 'signal-update', path }),
+        selfUpdate: (path) => {
+          selfAnswer = undefined;
+          send({ type: 'self-update', path });
+          return new Promise((resolve) => {
+            if (selfAnswer) { const a = selfAnswer; selfAnswer = undefined; resolve(a); } else selfWaiting = resolve;
+          });
+        },
         nextUpdate: (id) => {
           // Older requests the host withdrew are dropped.
           for (const k of [...updates.keys()]) if (k < id) updates.delete(k);

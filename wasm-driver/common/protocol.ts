@@ -146,15 +146,28 @@ export interface UpdateMessage {
   dylink: DylinkInfo;
   snapshot: boolean;
   requestedAt: number;
+  /** The answer to the program's own request (kitsune_signal_update), which it is waiting for at its update point. */
+  self?: boolean;
 }
 
-export type ToWorker = StartMessage | UpdateMessage;
+/** The program's own request could not be carried out: the version it named could not be read, checked or compiled. */
+export interface UpdateFailedMessage {
+  type: 'update-failed';
+  id: number;
+  self: true;
+  stage: UpdateStage;
+  reason: string;
+  code?: ErrorCode;
+}
+
+export type ToWorker = StartMessage | UpdateMessage | UpdateFailedMessage;
 
 export type FromWorker =
   | { type: 'ready'; stateAddress: number }
   | { type: 'output'; fd: 1 | 2; bytes: Uint8Array }
   | { type: 'event'; event: KitsuneEvent }
-  | { type: 'signal-update'; path: string | null }
+  /** The program reached an update point with its own request pending (kitsune_signal_update): it waits there for this version. */
+  | { type: 'self-update'; path: string | null }
   | { type: 'done'; code: number; error?: string };
 
 /** One end of the channel between the host thread and the worker (a Node MessagePort or a Worker). */

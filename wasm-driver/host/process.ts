@@ -111,6 +111,8 @@ export class KitsuneProcess {
   private meta: KitsuneMeta;
   private nextId = 1;
   private pending = new Map<number, (r: UpdateResult) => void>();
+  /** The program's own updates under way, by id: the version it is moving to. */
+  private selfPending = new Map<number, KitsuneMeta>();
   private inFlight: Promise<UpdateResult> | undefined;
   private state: StateWord | undefined;
   private done = false;
@@ -164,7 +166,7 @@ export class KitsuneProcess {
       if (m.type === 'output') (m.fd === 1 ? out : err)(m.bytes);
       else if (m.type === 'ready') { proc.state = new StateWord(memory, m.stateAddress); resolveReady(); }
       else if (m.type === 'event') proc.onWorkerEvent(m.event);
-      else if (m.type === 'signal-update') proc.onSignalUpdate(m.path);
+      else if (m.type === 'self-update') void proc.onSelfUpdate(m.path);
       else if (m.type === 'done') {
         // The terminal is restored first, so that a crash report reads well.
         proc.finish();
@@ -363,6 +365,10 @@ export class KitsuneProcess {
     if (e.type === 'update') {
       const resolve = this.pending.get(e.result.id);
       this.pending.delete(e.result.id);
+      // The program's own update: the running version is the one it moved to, once committed.
+      const self = this.selfPending.get(e.result.id);
+      this.selfPending.delete(e.result.id);
+      if (self && e.result.outcome === 'committed') this.meta = self;
       this.emit(e);
       resolve?.(e.result);
       return;
@@ -370,12 +376,30 @@ export class KitsuneProcess {
     this.emit(e);
   }
 
-  private onSignalUpdate(path: string | null) {
+  /**
+   * The program asked for its own update (kitsune_signal_update) and waits at
+   * its update point: read the version it named now, and answer it either way.
+   */
+  private async onSelfUpdate(path: string | null): Promise<void> {
+    const id = this.nextId++;
+    const fail = (stage: UpdateStage, e: unknown) => this.worker.postMessage({
+      type: 'update-failed', id, self: true, stage, reason: messageOf(e), ...(e instanceof KitsuneError ? { code: e.code } : {}),
+    });
     if (!path) {
-      this.emit({ type: 'crash', message: 'kitsune_signal_update() was called, but no next version is known: call kitsune_set_next_version(path) first, or update from outside with `kitsune update`' });
+      fail('read', new KitsuneError('E_READ', 'kitsune_signal_update() was called, but no next version is known: call kitsune_set_next_version(path) too (before or after), or update from outside with `kitsune update`'));
       return;
     }
-    void this.update(path);
+    let prepared;
+    try {
+      prepared = await prepareVersion(path, path, (meta) => checkCompatible(this.meta, meta, path));
+    } catch (e) {
+      fail(e instanceof PrepareError ? e.stage : 'read', e instanceof PrepareError ? e.cause : e);
+      return;
+    }
+    const { module, meta, dylink } = prepared;
+    this.selfPending.set(id, meta);
+    this.emit({ type: 'update-requested', id, to: meta.buildId });
+    this.worker.postMessage({ type: 'update', id, module, meta, dylink, snapshot: false, requestedAt: now(), self: true });
   }
 }
 

@@ -15,8 +15,6 @@ export interface CApiContext {
   state: StateWord;
   updater: Updater;
   migration: Migration;
-  /** kitsune_signal_update(): the host updates to `path` (or says why it cannot). */
-  signalUpdate(path: string | null): void;
   /** The table slot of `v`'s function `name`. */
   slotFor(v: Version, name: string): number | undefined;
   /** With `inspect`: a MIGRATE_LOCAL local found at a new address. */
@@ -24,7 +22,6 @@ export interface CApiContext {
 }
 
 export class CApi {
-  private nextVersionPath: string | null = null;
   constructor(private readonly c: CApiContext) {}
 
   functions(v: Version): HostFunctions {
@@ -35,9 +32,9 @@ export class CApi {
       kitsune_is_updating: () => (updater.running(v) ? 1 : 0),
       kitsune_is_updating_from: (p: number) => (updater.running(v)?.point === str(p) ? 1 : 0),
       kitsune_has_updated: () => (updater.hasUpdated ? 1 : 0),
-      kitsune_signal_update: () => this.c.signalUpdate(this.nextVersionPath),
-      kitsune_clear_request: () => { state.withdraw(); },
-      kitsune_set_next_version: (p: number) => { this.nextVersionPath = str(p); },
+      kitsune_signal_update: () => updater.requestSelf(v),
+      kitsune_clear_request: () => updater.withdraw(),
+      kitsune_set_next_version: (p: number) => { updater.nextPath = p ? str(p) : null; },
       kitsune_do_automigrate: () => updater.migrating(v, (s) => migration.automigrate(s)),
       __kitsune_migrate_var: (name: number, func: number, file: number, addr: number, size: number) => {
         const n = str(name), f = func ? str(func) : '', fl = file ? str(file) : '';

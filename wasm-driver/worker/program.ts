@@ -7,7 +7,7 @@ import type { KitsuneMeta } from '../../format/metadata.js';
 import type { DylinkInfo } from '../../format/wasm-sections.js';
 import { StateWord } from '../common/state-word.js';
 import { Ctl, type SharedState } from '../common/shared-state.js';
-import type { KitsuneEvent, UpdateMessage } from '../common/protocol.js';
+import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage } from '../common/protocol.js';
 import { CApi } from './c-api.js';
 import { Linker, type HostFunctions } from './linker.js';
 import { ProgramMemory } from './memory.js';
@@ -22,7 +22,7 @@ import type { Version } from './version.js';
 export interface ProgramHost {
   post(event: KitsuneEvent): void;
   write(fd: 1 | 2, bytes: Uint8Array): void;
-  signalUpdate(path: string | null): void;
+  selfUpdate(path: string | null): Promise<UpdateMessage | UpdateFailedMessage>;
   nextUpdate(id: number): Promise<UpdateMessage>;
 }
 
@@ -85,14 +85,14 @@ export class Program {
     const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0, runtimeReadOnly(o.runtime, mem));
     const migration = new Migration(mem, this.linker);
     this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
-      post: o.host.post, nextUpdate: o.host.nextUpdate, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
+      post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
     }, (v) => this.hostFunctions(v), () => {
       if (this.posix.signals.inHandler) return 'inside a signal handler';
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
     }, !!o.inspect);
     this.cApi = new CApi({
-      mem, state, updater, migration, signalUpdate: o.host.signalUpdate, slotFor: (v, name) => this.linker.slotFor(v, name),
+      mem, state, updater, migration, slotFor: (v, name) => this.linker.slotFor(v, name),
       ...(o.inspect ? { noteLocal: (v: Version, key: string, addr: number, size: number) => o.host.post({ type: 'local', version: v.number, key, addr, size }) } : {}),
     });
     this.argv = this.writeArgv(o.args);

@@ -16,10 +16,10 @@
 // The host's side of the handshake (reading, validating and compiling the
 // next version, raising the request) is host/process.ts; the request word
 // itself is common/state-word.ts.
-import { ExitSignal, KitsuneError } from '../../format/errors.js';
+import { ExitSignal, KitsuneError, type ErrorCode } from '../../format/errors.js';
 import { now } from '../common/clock.js';
 import type { StateWord } from '../common/state-word.js';
-import type { KitsuneEvent, UpdateMessage, UpdateStage, UpdateTrace } from '../common/protocol.js';
+import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage, UpdateStage, UpdateTrace } from '../common/protocol.js';
 import { layoutOf, currentFrames, wasmFrames, readAddressMap, BEFORE_CAP } from './inspect.js';
 import { describeFailure, type Linker, type HostFunctions } from './linker.js';
 import type { Migration, MigrationScope } from './migration.js';
@@ -38,6 +38,8 @@ interface Unwinding {
   old: Version;
   point: string;
   requestId: number;
+  /** The program's own request: the host's answer to it, under way. */
+  self?: Promise<UpdateMessage | UpdateFailedMessage>;
   /** Both stack pointers at the unwind: unwinding skips epilogues, so they are put back by hand. */
   sp: number;
   runtimeSp: number;
@@ -66,6 +68,8 @@ export interface UpdaterHost {
   nextUpdate(id: number): Promise<UpdateMessage>;
   /** The id of the update the host requested last. */
   pendingId(): number;
+  /** Asks the host for the version the program named for its own request (kitsune_set_next_version), read now. */
+  selfUpdate(path: string | null): Promise<UpdateMessage | UpdateFailedMessage>;
 }
 
 export class Updater {
@@ -73,6 +77,9 @@ export class Updater {
   /** The version running outside any update (the old one during an update). */
   current!: Version;
   hasUpdated = false;
+  /** Kitsune's request from C: kitsune_signal_update() raised it, kitsune_set_next_version() named the version (in either order). */
+  private selfRequested = false;
+  nextPath: string | null = null;
 
   constructor(
     private readonly mem: ProgramMemory,
@@ -100,6 +107,27 @@ export class Updater {
 
   get busy(): boolean { return this.tx !== undefined; }
 
+  // ---- requests from C ---------------------------------------------------------
+
+  /**
+   * kitsune_signal_update(), as in Kitsune: the very next update point the
+   * program reaches takes the update, and waits there while the host reads
+   * the version kitsune_set_next_version() names (before or after this call).
+   */
+  requestSelf(v: Version): void {
+    if (this.running(v)) return; // the new version asking again before its own commit means nothing
+    this.selfRequested = true;
+    this.state.request();
+  }
+
+  /** kitsune_clear_request(): a request nobody has taken yet is withdrawn; the host's is answered at once. */
+  withdraw(): void {
+    if (!this.state.withdraw()) return;
+    if (this.selfRequested) { this.selfRequested = false; return; }
+    const id = this.host.pendingId();
+    this.host.post({ type: 'update', result: { id, outcome: 'refused', from: this.current.meta.buildId, stage: 'wait', reason: 'the program withdrew the request (kitsune_clear_request); it keeps running the old version', timings: {}, code: 'E_UPDATE_BUSY' } });
+  }
+
   // ---- point: kitsune_update("name") found the state word non-zero ----------
 
   updatePoint(v: Version, point: () => string): void {
@@ -125,12 +153,14 @@ export class Updater {
     }
     // The host may have withdrawn the request meanwhile.
     if (!this.state.claim()) return;
-    this.unwind(v, name, id);
+    const self = this.selfRequested;
+    this.selfRequested = false;
+    this.unwind(v, name, self ? -1 : id, self ? this.host.selfUpdate(this.nextPath) : undefined);
   }
 
   // ---- unwind ---------------------------------------------------------------
 
-  private unwind(old: Version, point: string, requestId: number): void {
+  private unwind(old: Version, point: string, requestId: number, self?: Promise<UpdateMessage | UpdateFailedMessage>): void {
     const dataAddr = old.stackBase;
     const dv = this.mem.dv;
     dv.setUint32(dataAddr, dataAddr + 8, true);
@@ -141,7 +171,7 @@ export class Updater {
       : undefined;
     this.tx = {
       stage: 'unwind', old, point, requestId, sp: old.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number, unwoundAt: now(),
-      ...(trace ? { trace } : {}),
+      ...(trace ? { trace } : {}), ...(self ? { self } : {}),
     };
     old.exports.asyncify_start_unwind(dataAddr);
   }
@@ -183,7 +213,10 @@ export class Updater {
     if (tx.trace) tx.trace.savedBytes = used - (old.stackBase + 8);
     old.sp.value = tx.sp;
     this.mem.rt.__stack_pointer.value = tx.runtimeSp;
-    const msg = await this.host.nextUpdate(tx.requestId);
+    const answer = tx.self ? await tx.self : await this.host.nextUpdate(tx.requestId);
+    // The version the program asked for could not be had: it resumes at its update point, as after any failure.
+    if (answer.type === 'update-failed') return this.rollback({ ...tx, requestId: answer.id }, answer.reason, answer.stage, answer.code);
+    const msg = answer;
     const linking: Linking = {
       ...tx, stage: 'link', msg, unwindMillis, linkStart: now(),
       ...(msg.snapshot ? { snapshot: this.mem.u8.slice(0, this.mem.rt.__kitsune_heap_top()) } : {}),
@@ -260,9 +293,10 @@ export class Updater {
 
   // ---- rollback ----------------------------------------------------------------
 
-  private rollback(tx: Transaction, reason: string): Version {
+  private rollback(tx: Transaction, reason: string, failedStage?: UpdateStage, code?: ErrorCode): Version {
     const rt = this.mem.rt;
-    const { old, stage } = tx;
+    const { old } = tx;
+    const stage = failedStage ?? tx.stage;
     let freed = 0, restored = 0;
     // Undo in-place transforms first: they wrote into old objects.
     try { restored = rt.__kitsune_xf_rollback(); } catch { /* reported by the failure itself */ }
@@ -283,7 +317,7 @@ export class Updater {
     const stageName: UpdateStage = stage;
     this.host.post({
       type: 'update', result: {
-        id: msg?.id ?? tx.requestId, outcome: 'rolled-back', from: old.meta.buildId, to: msg?.meta.buildId, point: tx.point, stage: stageName, reason,
+        id: msg?.id ?? tx.requestId, outcome: 'rolled-back', from: old.meta.buildId, to: msg?.meta.buildId, point: tx.point, stage: stageName, reason, ...(code ? { code } : {}),
         timings: {
           wait: msg ? tx.unwoundAt - msg.requestedAt : undefined,
           load: 'loadMillis' in tx ? tx.loadMillis : 'linkStart' in tx ? t - tx.linkStart : 0,
