@@ -165,3 +165,64 @@ export function functionNames(bytes: Uint8Array): Map<number, string> {
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ') || '(nothing)';
 }
+
+const VALUE_BYTES: Record<number, number> = { 0x7f: 4, 0x7e: 8, 0x7d: 4, 0x7c: 8, 0x7b: 16, 0x70: 8, 0x6f: 8 };
+
+/**
+ * An upper bound, per function index (imports included, as 0), of what
+ * Asyncify saves for one frame of that function when it unwinds: every
+ * parameter and local at its size, the call index, and slack. The driver
+ * sums it over the frames on the stack at an update point to size the save
+ * buffer before unwinding: Asyncify checks the buffer's end only when the
+ * unwind is over, after writing past it.
+ */
+export function frameSaveBytes(bytes: Uint8Array): Uint32Array {
+  const all = sections(bytes);
+  const at = (id: number) => all.find((s) => s.id === id);
+  const types: number[] = [];
+  const t = at(1);
+  if (t) {
+    const r = new Reader(bytes, t.contentStart, t.end);
+    for (let i = 0, n = r.uleb(); i < n; i++) {
+      if (r.u8() !== 0x60) throw new KitsuneError('E_MODULE', `type ${i} is not a function type`);
+      let size = 0;
+      for (let k = 0, p = r.uleb(); k < p; k++) size += VALUE_BYTES[r.u8()] ?? 16;
+      for (let k = 0, q = r.uleb(); k < q; k++) r.u8();
+      types.push(size);
+    }
+  }
+  let imported = 0;
+  const im = at(2);
+  if (im) {
+    const r = new Reader(bytes, im.contentStart, im.end);
+    for (let i = 0, n = r.uleb(); i < n; i++) {
+      r.name(); r.name();
+      const kind = r.u8();
+      if (kind === 0) { r.uleb(); imported++; }
+      else if (kind === 1) { r.u8(); r.limits(); }
+      else if (kind === 2) r.limits();
+      else if (kind === 3) { r.u8(); r.u8(); }
+      else if (kind === 4) { r.u8(); r.uleb(); }
+      else throw new KitsuneError('E_MODULE', `unknown import kind ${kind} at byte ${r.pos - 1}`);
+    }
+  }
+  const sigs: number[] = [];
+  const fn = at(3);
+  if (fn) {
+    const r = new Reader(bytes, fn.contentStart, fn.end);
+    for (let i = 0, n = r.uleb(); i < n; i++) sigs.push(types[r.uleb()] ?? 0);
+  }
+  const out = new Uint32Array(imported + sigs.length);
+  const code = at(10);
+  if (code) {
+    const r = new Reader(bytes, code.contentStart, code.end);
+    for (let i = 0, n = r.uleb(); i < n; i++) {
+      const size = r.uleb(), end = r.pos + size;
+      let locals = 0;
+      for (let k = 0, d = r.uleb(); k < d; k++) { const count = r.uleb(); locals += count * (VALUE_BYTES[r.u8()] ?? 16); }
+      out[imported + i] = 4 + (sigs[i] ?? 0) + locals + 16;
+      r.pos = end;
+    }
+  }
+  return out;
+}

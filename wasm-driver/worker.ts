@@ -51,7 +51,7 @@ async function start(m: StartMessage) {
       },
     });
     send({ type: 'ready', stateAddress: program.stateAddress });
-    const code = await program.run(m.version, m.meta, m.dylink);
+    const code = await program.run(m.version, m.meta, m.dylink, m.frames);
     send({ type: 'done', code });
   } catch (e) {
     program?.flushStdio();

@@ -126,6 +126,8 @@ export interface StartMessage {
   meta: KitsuneMeta;
   /** The version's dylink.0, parsed once on the host. */
   dylink: DylinkInfo;
+  /** What Asyncify saves at most for one frame of each of its functions, by function index. */
+  frames: Uint32Array;
   args: string[];
   env: Record<string, string>;
   stackSize: number;
@@ -144,6 +146,7 @@ export interface UpdateMessage {
   module: WebAssembly.Module;
   meta: KitsuneMeta;
   dylink: DylinkInfo;
+  frames: Uint32Array;
   snapshot: boolean;
   requestedAt: number;
   /** The answer to the program's own request (kitsune_signal_update), which it is waiting for at its update point. */

@@ -3,11 +3,15 @@
 // compile it, all on the host thread while the program keeps running.
 import { KitsuneError, messageOf } from '../../format/errors.js';
 import { readMeta, verifyBuildId, type KitsuneMeta } from '../../format/metadata.js';
-import { customSection, parseDylink, type DylinkInfo } from '../../format/wasm-sections.js';
+import { customSection, frameSaveBytes, parseDylink, type DylinkInfo } from '../../format/wasm-sections.js';
 import type { UpdateStage } from '../common/protocol.js';
 import { readFileWithin } from '../../format/read-file.js';
 
-export interface PreparedVersion { module: WebAssembly.Module; meta: KitsuneMeta; dylink: DylinkInfo; bytes: Uint8Array }
+export interface PreparedVersion {
+  module: WebAssembly.Module; meta: KitsuneMeta; dylink: DylinkInfo; bytes: Uint8Array;
+  /** What Asyncify saves at most for one frame of each function (format/wasm-sections.ts frameSaveBytes). */
+  frames: Uint32Array;
+}
 
 /** A version given by path (Node) or as the module's bytes. */
 export type VersionSource = Uint8Array | string;
@@ -35,7 +39,7 @@ export async function prepareVersion(source: VersionSource, name: string, check:
     check(meta);
     stage = 'compile';
     const module = await compileVersion(bytes, name);
-    return { module, meta, dylink, bytes };
+    return { module, meta, dylink, bytes, frames: frameSaveBytes(bytes) };
   } catch (e) {
     throw new PrepareError(stage, e);
   }

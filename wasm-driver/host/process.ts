@@ -146,7 +146,7 @@ export class KitsuneProcess {
       compileRuntime(runtimeBytes),
       prepareVersion(version, name).catch((e) => { throw e instanceof PrepareError ? e.cause : e; }),
     ]), signal, what);
-    const { module, meta, dylink } = first;
+    const { module, meta, dylink, frames } = first;
     const limits = importLimits(runtimeBytes);
     const maxPages = options.maxMemoryPages ?? 16384;
     const memory = new WebAssembly.Memory({ initial: Math.max(limits.memory?.min ?? 17, 17), maximum: maxPages, shared: true });
@@ -184,7 +184,7 @@ export class KitsuneProcess {
       ? { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY }
       : { stdin: false, stdout: false, stderr: false });
     worker.postMessage({
-      type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta, dylink,
+      type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta, dylink, frames,
       args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY, dirs: options.grants?.dirs ?? [],
       lineBuffered: options.lineBuffered ?? !!options.stdout,
       inspect: !!options.inspect,
@@ -280,10 +280,10 @@ export class KitsuneProcess {
       } catch (e) {
         return e instanceof PrepareError ? refuse(e.stage, e.cause) : refuse('read', e);
       }
-      const { module, meta, dylink } = prepared;
+      const { module, meta, dylink, frames } = prepared;
       const result = new Promise<UpdateResult>((resolve) => this.pending.set(id, resolve));
       const requestedAt = now();
-      this.worker.postMessage({ type: 'update', id, module, meta, dylink, snapshot: !!options.snapshot, requestedAt });
+      this.worker.postMessage({ type: 'update', id, module, meta, dylink, frames, snapshot: !!options.snapshot, requestedAt });
       Atomics.store(this.shared.ctl, Ctl.PendingUpdate, id);
       this.emit({ type: 'update-requested', id, to: meta.buildId });
       state.request();
@@ -396,10 +396,10 @@ export class KitsuneProcess {
       fail(e instanceof PrepareError ? e.stage : 'read', e instanceof PrepareError ? e.cause : e);
       return;
     }
-    const { module, meta, dylink } = prepared;
+    const { module, meta, dylink, frames } = prepared;
     this.selfPending.set(id, meta);
     this.emit({ type: 'update-requested', id, to: meta.buildId });
-    this.worker.postMessage({ type: 'update', id, module, meta, dylink, snapshot: false, requestedAt: now(), self: true });
+    this.worker.postMessage({ type: 'update', id, module, meta, dylink, frames, snapshot: false, requestedAt: now(), self: true });
   }
 }
 

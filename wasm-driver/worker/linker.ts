@@ -98,7 +98,7 @@ export class Linker {
    * update of the running version: until adopt() or unload(), the changes
    * it makes to the process can be undone.
    */
-  load(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, hostFunctions: (v: Version) => HostFunctions, updating: boolean): Version {
+  load(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, frames: Uint32Array, hostFunctions: (v: Version) => HostFunctions, updating: boolean): Version {
     const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
     const outside = meta.variables.find((x) => x.offset !== undefined && x.offset + x.size > dylink.memorySize);
     if (outside) throw new KitsuneError('E_FORMAT', `version ${meta.buildId}: variable \`${outside.key}\` lies at ${outside.offset}+${outside.size} bytes, outside its ${dylink.memorySize} bytes of static data; the kitsune section does not describe this module`);
@@ -111,7 +111,7 @@ export class Linker {
     const tableBase = this.table.length;
     if (dylink.tableSize) this.table.grow(dylink.tableSize);
     const version: Version = {
-      meta, dylink, number: ++this.versions, exports: undefined as never, sp: new WebAssembly.Global({ value: 'i32', mutable: true }, stackBase + this.stackSize),
+      meta, dylink, frames, number: ++this.versions, exports: undefined as never, sp: new WebAssembly.Global({ value: 'i32', mutable: true }, stackBase + this.stackSize),
       dataBase, dataSize: dylink.memorySize, stackBase, stackSize: this.stackSize, tableBase, tableSize: dylink.tableSize,
       locals: new Map(), homes: new Map(), slotOf: new Map(),
     };

@@ -112,8 +112,8 @@ export class Program {
   }
 
   /** Runs the first version, and whatever versions updates bring, until the program ends; its exit code. */
-  async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo): Promise<number> {
-    let v = this.updater.current = this.linker.load(module, meta, dylink, (x) => this.hostFunctions(x), false);
+  async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, frames: Uint32Array): Promise<number> {
+    let v = this.updater.current = this.linker.load(module, meta, dylink, frames, (x) => this.hostFunctions(x), false);
     this.o.host.post({
       type: 'started', version: meta.buildId, program: meta.program,
       ...(this.o.inspect ? { layout: layoutOf(v), heapBase: (this.mem.rt.__heap_base as WebAssembly.Global).value as number } : {}),

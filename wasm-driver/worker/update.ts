@@ -21,6 +21,7 @@ import { now } from '../common/clock.js';
 import type { StateWord } from '../common/state-word.js';
 import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage, UpdateStage, UpdateTrace } from '../common/protocol.js';
 import { layoutOf, currentFrames, wasmFrames, readAddressMap, BEFORE_CAP } from './inspect.js';
+import { currentStack } from './stack-trace.js';
 import { describeFailure, type Linker, type HostFunctions } from './linker.js';
 import type { Migration, MigrationScope } from './migration.js';
 import type { Reclaim } from './reclaim.js';
@@ -33,6 +34,9 @@ export const enum Asyncify { None = 0, Unwinding = 1, Rewinding = 2 }
 /** Bytes left between Asyncify's buffer and the old stack pointer at the unwind. */
 const STACK_RESERVE = 256;
 
+/** Asyncify's save area: in the free part of the old stack region, or a block of the runtime's heap when the stack is too deep for that. */
+interface SaveBuffer { addr: number; end: number; heap: boolean }
+
 interface Unwinding {
   stage: 'unwind';
   old: Version;
@@ -40,6 +44,8 @@ interface Unwinding {
   requestId: number;
   /** The program's own request: the host's answer to it, under way. */
   self?: Promise<UpdateMessage | UpdateFailedMessage>;
+  /** Where Asyncify saved the old stack: the `{pos, end}` header, then the frames. */
+  buffer: SaveBuffer;
   /** Both stack pointers at the unwind: unwinding skips epilogues, so they are put back by hand. */
   sp: number;
   runtimeSp: number;
@@ -80,6 +86,8 @@ export class Updater {
   /** Kitsune's request from C: kitsune_signal_update() raised it, kitsune_set_next_version() named the version (in either order). */
   private selfRequested = false;
   nextPath: string | null = null;
+  /** The save buffer a rollback is rewinding from. */
+  private rewinding: SaveBuffer | undefined;
 
   constructor(
     private readonly mem: ProgramMemory,
@@ -135,6 +143,8 @@ export class Updater {
     if (ex.asyncify_get_state() === Asyncify.Rewinding) {
       // Back in the old version after a rollback: carry on as if no update had been asked for.
       ex.asyncify_stop_rewind();
+      if (this.rewinding?.heap) this.mem.rt.free(this.rewinding.addr);
+      this.rewinding = undefined;
       return;
     }
     const r = this.running(v);
@@ -155,22 +165,49 @@ export class Updater {
     if (!this.state.claim()) return;
     const self = this.selfRequested;
     this.selfRequested = false;
-    this.unwind(v, name, self ? -1 : id, self ? this.host.selfUpdate(this.nextPath) : undefined);
+    const buffer = this.saveBuffer(v, name);
+    if ('refused' in buffer) {
+      // Nothing was unwound: the old version goes on, and the request is answered.
+      this.host.post({ type: 'update', result: { id: self ? -1 : id, outcome: 'refused', from: v.meta.buildId, point: name, stage: 'unwind', reason: buffer.refused, timings: {}, code: 'E_STACK_DEPTH' } });
+      return;
+    }
+    this.unwind(v, name, self ? -1 : id, buffer, self ? this.host.selfUpdate(this.nextPath) : undefined);
+  }
+
+  /**
+   * Where Asyncify can save the stack as it is now. Asyncify checks its
+   * buffer's end only once the unwind is over, after writing past it, so the
+   * size is worked out first: the frames on the stack (V8's trace), each at
+   * most what its function's locals take (frameSaveBytes). The free part of
+   * the old stack region holds it when it is big enough; otherwise a block of
+   * the heap does; when neither can, the update is refused before anything
+   * is unwound.
+   */
+  private saveBuffer(v: Version, point: string): SaveBuffer | { refused: string } {
+    const stack = currentStack();
+    const own = stack[stack.length - 1]?.module;
+    let need = STACK_RESERVE, frames = 0;
+    for (const f of stack) if (f.module === own) { need += v.frames[f.index] ?? 256; frames++; }
+    const sp = v.sp.value as number, end = sp - STACK_RESERVE;
+    if (v.stackBase + 8 + need <= end) return { addr: v.stackBase, end, heap: false };
+    const p = this.mem.rt.malloc(need + 8);
+    if (!p) return { refused: `the stack at update point "${point}" is ${frames} frames deep and needs up to ${need} bytes to save; the heap has no room for them, so the update is refused and the old version goes on` };
+    return { addr: p, end: p + 8 + need, heap: true };
   }
 
   // ---- unwind ---------------------------------------------------------------
 
-  private unwind(old: Version, point: string, requestId: number, self?: Promise<UpdateMessage | UpdateFailedMessage>): void {
-    const dataAddr = old.stackBase;
+  private unwind(old: Version, point: string, requestId: number, buffer: SaveBuffer, self?: Promise<UpdateMessage | UpdateFailedMessage>): void {
+    const dataAddr = buffer.addr;
     const dv = this.mem.dv;
     dv.setUint32(dataAddr, dataAddr + 8, true);
-    dv.setUint32(dataAddr + 4, (old.sp.value as number) - STACK_RESERVE, true);
+    dv.setUint32(dataAddr + 4, buffer.end, true);
     // Taken before the unwind starts, so the update's own timings leave it out.
     const trace: UpdateTrace | undefined = this.inspect
       ? { unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false, ...this.memoryCopy('before') }
       : undefined;
     this.tx = {
-      stage: 'unwind', old, point, requestId, sp: old.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number, unwoundAt: now(),
+      stage: 'unwind', old, point, requestId, buffer, sp: old.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number, unwoundAt: now(),
       ...(trace ? { trace } : {}), ...(self ? { self } : {}),
     };
     old.exports.asyncify_start_unwind(dataAddr);
@@ -202,15 +239,13 @@ export class Updater {
   // ---- link, init: the new version beside the old one -----------------------
 
   private async begin(tx: Unwinding): Promise<Version> {
-    const { old } = tx;
+    const { old, buffer } = tx;
     const dv = this.mem.dv;
-    const used = dv.getUint32(old.stackBase, true), end = dv.getUint32(old.stackBase + 4, true);
-    if (used > end) {
-      // Asyncify wrote past its buffer into the live stack: nothing safe remains to rewind.
-      throw new KitsuneError('E_STACK_DEPTH', `the stack at update point "${tx.point}" was too deep to save (${used - old.stackBase} bytes needed, ${end - old.stackBase} available); raise the stack size (--stack-size)`);
-    }
+    const used = dv.getUint32(buffer.addr, true), end = dv.getUint32(buffer.addr + 4, true);
+    // saveBuffer sized it for the deepest the stack can be: this would be a fault of that bound, and nothing safe would remain to rewind.
+    if (used > end) throw new KitsuneError('E_STACK_DEPTH', `internal: Asyncify saved ${used - buffer.addr} bytes at update point "${tx.point}", past the ${end - buffer.addr} its buffer was sized for`);
     const unwindMillis = now() - tx.unwoundAt;
-    if (tx.trace) tx.trace.savedBytes = used - (old.stackBase + 8);
+    if (tx.trace) tx.trace.savedBytes = used - (buffer.addr + 8);
     old.sp.value = tx.sp;
     this.mem.rt.__stack_pointer.value = tx.runtimeSp;
     const answer = tx.self ? await tx.self : await this.host.nextUpdate(tx.requestId);
@@ -225,7 +260,7 @@ export class Updater {
     this.tx = linking;
     try {
       this.mem.rt.__kitsune_track_begin();
-      const next = this.linker.load(msg.module, msg.meta, msg.dylink, this.hostFunctions, true);
+      const next = this.linker.load(msg.module, msg.meta, msg.dylink, msg.frames, this.hostFunctions, true);
       const running: Running = { ...linking, stage: 'init', next, migrated: [], loadMillis: now() - linking.linkStart, migrateMillis: 0 };
       this.tx = tx1 = running;
       this.migration.begin(running);
@@ -268,6 +303,7 @@ export class Updater {
     if (tx.trace) Object.assign(tx.trace, readAddressMap(this.mem.memory, rt.__kitsune_xf_map_base(), rt.__kitsune_xf_map_capacity()));
     const movedObjects = rt.__kitsune_xf_commit();
     const { old, next } = tx;
+    if (tx.buffer.heap) rt.free(tx.buffer.addr);
     const deadCells = this.linker.adopt(next);
     this.reclaim.retire(old, next, movedObjects, deadCells);
     this.state.end();
@@ -328,7 +364,8 @@ export class Updater {
         ...(tx.trace ? { layout: layoutOf(old), trace: tx.trace } : {}),
       },
     });
-    old.exports.asyncify_start_rewind(old.stackBase);
+    this.rewinding = tx.buffer;
+    old.exports.asyncify_start_rewind(tx.buffer.addr);
     return old;
   }
 }

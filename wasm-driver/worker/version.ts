@@ -12,6 +12,8 @@ export type VersionExports = Record<string, WebAssembly.ExportValue> & {
 export interface Version {
   meta: KitsuneMeta;
   dylink: DylinkInfo;
+  /** What Asyncify saves at most for one frame of each function, by function index. */
+  frames: Uint32Array;
   /** 1 for the first version the process ran, counting up. */
   number: number;
   exports: VersionExports;
