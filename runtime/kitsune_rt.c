@@ -51,14 +51,20 @@ void __kitsune_free(void *p) {
 char *__kitsune_strdup(const char *s) { return tracked(strdup(s)); }
 char *__kitsune_strndup(const char *s, size_t n) { return tracked(strndup(s, n)); }
 
+void __kitsune_proc_begin(void);
+int __kitsune_proc_commit(void);
+void __kitsune_proc_rollback(void);
+
 void __kitsune_track_begin(void) {
   tracking = 1;
   track_failed = 0;
+  __kitsune_proc_begin(); /* libc's state too: kitsune_process.c */
 }
 
 /* Commit: the new version's blocks are simply its blocks now. */
 int __kitsune_track_commit(void) {
   tracking = 0;
+  if (__kitsune_proc_commit()) track_failed = 1;
   size_t n = track.live;
   kt_free(&track);
   return (int)n;
@@ -66,6 +72,8 @@ int __kitsune_track_commit(void) {
 
 /* Rollback: free every block the new version still holds. */
 int __kitsune_track_rollback(void) {
+  /* Streams first: closing them frees libc's own blocks, before the version's are freed. */
+  __kitsune_proc_rollback();
   tracking = 0;
   size_t n = 0;
   for (kt_entry *e = kt_first(&track); e; e = kt_next(&track, e)) { free((void *)e->key); n++; }

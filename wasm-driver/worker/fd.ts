@@ -40,8 +40,13 @@ export abstract class Fd {
   close(): number { return E.SUCCESS; }
 }
 
+/** What a descriptor's own state was when an update began (its position, its O_NONBLOCK). */
+interface FdState { fd: Fd; nonblock: boolean; pos?: number }
+
 export class FdTable {
   private readonly fds = new Map<number, Fd>();
+  /** While a new version runs before commit: the table as it was, and the descriptors it closed meanwhile. */
+  private saved: { table: Map<number, FdState>; held: Fd[] } | undefined;
 
   get(fd: number): Fd | undefined { return this.fds.get(fd); }
   has(fd: number): boolean { return this.fds.has(fd); }
@@ -62,6 +67,49 @@ export class FdTable {
   }
 
   entries(): IterableIterator<[number, Fd]> { return this.fds.entries(); }
+
+  /**
+   * close(): the descriptor leaves the table. One the process had before an
+   * update under way is only set aside until commit, so that a rollback can
+   * give it back as it was.
+   */
+  release(fd: number): number {
+    const f = this.fds.get(fd);
+    if (!f) return E.BADF;
+    this.fds.delete(fd);
+    if (this.saved && [...this.saved.table.values()].some((s) => s.fd === f)) { this.saved.held.push(f); return E.SUCCESS; }
+    return f.close();
+  }
+
+  /** An update begins: what the table holds now is what a rollback gives back. */
+  begin(): void {
+    const table = new Map<number, FdState>();
+    for (const [n, f] of this.fds) table.set(n, { fd: f, nonblock: f.nonblock, ...('pos' in f && typeof f.pos === 'number' ? { pos: f.pos } : {}) });
+    this.saved = { table, held: [] };
+  }
+
+  /** Commit: what the new version closed is closed now. */
+  commit(): void {
+    const held = this.saved?.held ?? [];
+    this.saved = undefined;
+    const open = new Set(this.fds.values());
+    for (const f of held) if (!open.has(f)) f.close();
+  }
+
+  /** Rollback: what the new version opened is closed, and every descriptor the old version had is back, at its position. */
+  rollback(): void {
+    const saved = this.saved;
+    if (!saved) return;
+    this.saved = undefined;
+    const kept = new Set([...saved.table.values()].map((s) => s.fd));
+    for (const f of new Set(this.fds.values())) if (!kept.has(f)) f.close();
+    this.fds.clear();
+    for (const [n, s] of saved.table) {
+      this.fds.set(n, s.fd);
+      s.fd.nonblock = s.nonblock;
+      if (s.pos !== undefined) (s.fd as Fd & { pos: number }).pos = s.pos;
+    }
+  }
 }
 
 export { FILETYPE };

@@ -26,8 +26,17 @@ import type { ProgramMemory } from './memory.js';
 import type { Home, Version, VersionExports } from './version.js';
 import { transformerOf } from './kitsune-api.js';
 
-/** Imports that versions take from the runtime's tracking wrappers instead. */
-const TRACKED = ['malloc', 'calloc', 'realloc', 'free', 'aligned_alloc', 'posix_memalign', 'strdup', 'strndup'];
+/**
+ * Imports that versions take from the runtime's wrappers (`__kitsune_NAME`)
+ * instead: the allocator, whose blocks an update records (kitsune_rt.c), and
+ * the libc state a rollback must put back (kitsune_process.c).
+ */
+const TRACKED = [
+  'malloc', 'calloc', 'realloc', 'free', 'aligned_alloc', 'posix_memalign', 'strdup', 'strndup',
+  'atexit', 'setenv', 'unsetenv', 'putenv',
+  'fopen', 'fdopen', 'fmemopen', 'open_memstream', 'fclose', 'opendir', 'fdopendir', 'closedir',
+  'rand', 'srand',
+];
 /** libc calls that run program code from inside the runtime: no unwinding there. */
 const CALLBACK_CALLS = ['qsort', 'qsort_r', 'bsearch', 'tsearch', 'tfind', 'tdelete', 'twalk', 'lsearch', 'lfind', 'scandir', 'nftw', 'ftw'];
 
@@ -132,7 +141,7 @@ export class Linker {
           else if (n === '__memory_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, dataBase);
           else if (n === '__table_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
           else if (n in host) env[n] = host[n];
-          else if (TRACKED.includes(n)) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
+          else if (TRACKED.includes(n) && rt[`__kitsune_${n}`] !== undefined) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
           else if (CALLBACK_CALLS.includes(n) && typeof rt[n] === 'function') env[n] = this.guardCallbacks(rt[n] as (...a: number[]) => number);
           else if (rt[n] !== undefined) env[n] = rt[n] as WebAssembly.ImportValue;
           else missing.push(`${n} (${imp.kind})`);

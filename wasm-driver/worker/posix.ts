@@ -56,6 +56,23 @@ export class Posix {
     this.fds.set(ROOT_FD, new DirFd(this.files, mem, '/', '/'));
   }
 
+  private saved: { signals: ReturnType<Signals['snapshot']>; termios: Uint8Array } | undefined;
+
+  /**
+   * An update begins: what the process owns here (descriptors, signal
+   * dispositions, the terminal's mode) is kept, and a rollback puts it back.
+   */
+  begin(): void {
+    this.fds.begin();
+    this.saved = { signals: this.signals.snapshot(), termios: this.terminal.snapshot() };
+  }
+  commit(): void { this.fds.commit(); this.saved = undefined; }
+  rollback(): void {
+    this.fds.rollback();
+    if (this.saved) { this.signals.restore(this.saved.signals); this.terminal.restore(this.saved.termios); }
+    this.saved = undefined;
+  }
+
   /** wasi_snapshot_preview1, for the runtime's libc. */
   wasiImports(): WebAssembly.ModuleImports {
     const { args, env, mem, shared } = this.o;

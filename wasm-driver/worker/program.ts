@@ -90,7 +90,7 @@ export class Program {
       if (this.posix.signals.inHandler) return 'inside a signal handler';
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
-    }, !!o.inspect);
+    }, !!o.inspect, this.posix);
     this.cApi = new CApi({
       mem, state, updater, migration, slotFor: (v, name) => this.linker.slotFor(v, name),
       ...(o.inspect ? { noteLocal: (v: Version, key: string, addr: number, size: number) => o.host.post({ type: 'local', version: v.number, key, addr, size }) } : {}),

@@ -47,6 +47,10 @@ export class Signals implements SignalDelivery {
 
   constructor(private readonly c: SignalsContext) {}
 
+  /** The dispositions as they are, for a rollback to put back (restore). */
+  snapshot(): Map<number, Disposition> { return new Map([...this.disp].map(([n, d]) => [n, { ...d }])); }
+  restore(saved: Map<number, Disposition>): void { this.disp = new Map(saved); this.publish(); }
+
   /** True while a handler runs: an update point reached there cannot unwind (the host's frames are below it). */
   get inHandler(): boolean { return this.delivering; }
 

@@ -46,6 +46,15 @@ export class Terminal {
     return (fd === 0 && t.stdin) || (fd === 1 && t.stdout) || (fd === 2 && t.stderr);
   }
 
+  /** The terminal's mode as it is, for a rollback to put back. */
+  snapshot(): Uint8Array { return this.mode.slice(); }
+  restore(saved: Uint8Array): void {
+    if (saved.every((b, i) => b === this.mode[i])) return;
+    this.mode = saved.slice();
+    const l = this.lflag;
+    this.c.shared.call({ op: 'term.mode', raw: !(l & ICANON) || !(l & ECHO), isig: !!(l & ISIG) });
+  }
+
   get lflag(): number { return new DataView(this.mode.buffer).getUint32(12, true); }
   /** Non-canonical reads: VMIN and VTIME, in the units termios uses (bytes, tenths of a second). */
   get raw(): { min: number; time: number } | null {

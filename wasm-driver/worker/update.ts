@@ -104,7 +104,9 @@ export class Updater {
      */
     private readonly cannotUnwind: () => string | undefined,
     /** Report layouts and traces (StartOptions.inspect). */
-    private readonly inspect = false,
+    private readonly inspect: boolean,
+    /** What the process owns outside the memory (descriptors, signal dispositions, the terminal: posix.ts), kept across the update. */
+    private readonly process: { begin(): void; commit(): void; rollback(): void },
   ) {}
 
   /** The update `v` runs in as its new version, before commit. */
@@ -259,6 +261,7 @@ export class Updater {
     let tx1: Linking | Running = linking;
     this.tx = linking;
     try {
+      this.process.begin();
       this.mem.rt.__kitsune_track_begin();
       const next = this.linker.load(msg.module, msg.meta, msg.dylink, msg.frames, this.hostFunctions, true);
       const running: Running = { ...linking, stage: 'init', next, migrated: [], loadMillis: now() - linking.linkStart, migrateMillis: 0 };
@@ -299,6 +302,8 @@ export class Updater {
     const hook = tx.next.exports._kitsune_mainupdate_xform;
     if (typeof hook === 'function') hook();
     if (rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');
+    // Descriptors first: what libc closes at commit (kitsune_process.c) is then closed for good.
+    this.process.commit();
     rt.__kitsune_track_commit();
     if (tx.trace) Object.assign(tx.trace, readAddressMap(this.mem.memory, rt.__kitsune_xf_map_base(), rt.__kitsune_xf_map_capacity()));
     const movedObjects = rt.__kitsune_xf_commit();
@@ -338,6 +343,8 @@ export class Updater {
     try { restored = rt.__kitsune_xf_rollback(); } catch { /* reported by the failure itself */ }
     try { freed = rt.__kitsune_track_rollback(); } catch { /* the allocator itself may be what failed */ }
     if ('next' in tx) this.linker.unload(tx.next);
+    // After libc's own rollback, which closes the streams the new version opened through the descriptor table.
+    this.process.rollback();
     const msg = 'msg' in tx ? tx.msg : undefined;
     const snapshot = 'snapshot' in tx ? tx.snapshot : undefined;
     if (snapshot) {

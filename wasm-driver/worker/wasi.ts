@@ -95,8 +95,7 @@ export function wasiImports(c: WasiContext): WebAssembly.ModuleImports {
       const f = fds.get(fd);
       if (!f) return E.BADF;
       if (!f.closable) return E.SUCCESS;
-      fds.delete(fd);
-      return f.close();
+      return fds.release(fd);
     },
     fd_sync: () => E.SUCCESS,
     fd_datasync: () => E.SUCCESS,
