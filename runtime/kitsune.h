@@ -29,6 +29,7 @@ extern "C" {
  * that the two agree). */
 #define KITSUNE_STATE_REQUESTED 1 /* an update is requested: the next update point takes it */
 #define KITSUNE_STATE_UPDATING 2  /* a new version runs, before commit */
+#define KITSUNE_STATE_SCAN 4      /* the driver wants the next update point, to reclaim old versions' memory */
 extern volatile int __kitsune_state;
 
 /* The slow path of an update point: the only import the Asyncify pass treats

@@ -164,7 +164,7 @@ export class KitsuneProcess {
     if (options.forwardSignals) proc.services.signals.forwardProcessSignals((n) => proc.killBySignal(n));
     worker.onMessage((m: FromWorker) => {
       if (m.type === 'output') (m.fd === 1 ? out : err)(m.bytes);
-      else if (m.type === 'ready') { proc.state = new StateWord(memory, m.stateAddress); resolveReady(); }
+      else if (m.type === 'ready') { proc.state = new StateWord(memory, m.stateAddress); proc.askForScans(); resolveReady(); }
       else if (m.type === 'event') proc.onWorkerEvent(m.event);
       else if (m.type === 'self-update') void proc.onSelfUpdate(m.path);
       else if (m.type === 'done') {
@@ -348,9 +348,20 @@ export class KitsuneProcess {
     });
   }
 
+  private scanTimer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * Old versions' memory is freed by a scan at an update point (worker/reclaim.ts);
+   * the SCAN bit, raised now and then, makes the next point check whether one is due.
+   */
+  private askForScans(): void {
+    this.scanTimer = setInterval(() => this.state?.wantScan(), 2000);
+    (this.scanTimer as { unref?: () => void }).unref?.();
+  }
+
   private finish() {
     if (this.done) return;
     this.done = true;
+    clearInterval(this.scanTimer);
     this.stopStdin?.();
     this.services?.close();
     this.worker.unref();

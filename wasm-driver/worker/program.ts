@@ -74,7 +74,7 @@ export class Program {
     this.posix = new Posix({
       args: o.args, env: o.env, mem, shared: o.shared, isTTY: o.isTTY, dirs: o.dirs, write: o.host.write,
       table: () => this.linker.table, identityOf: (slot) => this.linker.identityOf(slot), current: running, updating: () => state.updating,
-      idle: (ms) => { if (!updater?.busy) reclaim.idle(ms, running()); },
+      idle: (ms) => { if (!updater?.busy) reclaim.idle(ms); },
     });
     mem.rt = instantiateRuntime(o.runtime, o.memory, this.linker.table, this.posix.wasiImports());
     this.posix.runtimeReady();

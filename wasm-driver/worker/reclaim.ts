@@ -1,10 +1,16 @@
 // Reclaiming an old version's memory after commit, off the update's pause.
-// Its stack is freed at commit. Its static data may still be pointed into
-// from state no transform walked (a string literal in an unchanged struct),
-// so it is freed only when a scan of live memory finds no word pointing into
-// it; the scan runs when the program next waits (a sleep, a poll), retried at
-// most once a second while something points there. The old heap blocks a
-// migration moved are released in budgeted steps at the same moments.
+// Its stack is freed at commit. Its static data (string literals, constants)
+// and the cells of variables the new version did not keep may still be
+// pointed into from state no transform walked, so they are freed only when
+// no reference to them can exist. A conservative scan of live memory decides,
+// and it must see every live pointer: those in the program's Wasm locals too,
+// which no scan of memory reaches. So it runs only at an update point, with
+// the stack unwound by Asyncify, every live local then saved in memory
+// (update.ts scanAt); the update point is asked for through the state word's
+// SCAN bit. While something points into a block, the scan is retried less
+// and less often (1 s, doubling to a minute). The old heap blocks a migration
+// moved are released in budgeted steps when the program waits: nothing can
+// point to those.
 import { now } from '../common/clock.js';
 import type { KitsuneEvent } from '../common/protocol.js';
 import type { ProgramMemory } from './memory.js';
@@ -13,14 +19,15 @@ import type { Version } from './version.js';
 /** An old version's static data, freed once nothing points into it. */
 interface Retired { lo: number; hi: number; version: number; lastScan: number; reported: boolean; variable?: string }
 
-/** Retired blocks kept before a program that never waits is scanned at commit anyway. */
-const MAX_PENDING = 8;
+const FIRST_RETRY = 1000, LAST_RETRY = 64_000;
 
 export class Reclaim {
   private pending: Retired[] = [];
   /** Old blocks that the last migration moved, not yet freed. */
   private garbage = false;
   private garbageOf = 0;
+  private nextScan = 0;
+  private retry = FIRST_RETRY;
 
   constructor(
     private readonly mem: ProgramMemory, private readonly post: (e: KitsuneEvent) => void, private readonly runtimeStackLow: () => number,
@@ -41,21 +48,33 @@ export class Reclaim {
     rt.free(old.stackBase);
     this.pending.push({ lo: old.dataBase, hi: old.dataBase + old.dataSize, version: old.number, lastScan: 0, reported: false });
     for (const c of deadCells) this.pending.push({ lo: c.addr, hi: c.addr + Math.max(c.size, 1), version: old.number, lastScan: 0, reported: false, variable: c.key });
-    // A program that never waits never gives idle() its chance: bound what piles up.
-    if (this.pending.length > MAX_PENDING) this.scan(this.pending.slice(0, -MAX_PENDING), running);
+    this.nextScan = 0;
+    this.retry = FIRST_RETRY;
+    void running;
   }
 
-  /** The program is about to wait `ms`: a good moment, off any update's pause. */
-  idle(ms: number, running: Version): void {
-    if (ms <= 0) return;
-    if (this.garbage) {
-      const t = now();
-      this.garbage = this.mem.rt.__kitsune_xf_release(ms >= 5 ? 1 << 30 : 100_000) !== 0;
-      if (!this.garbage) this.post({ type: 'reclaim', what: 'moved-objects', version: this.garbageOf, bytes: 0, freed: true, millis: now() - t });
-    }
-    if (!this.pending.length) return;
+  /** The program is about to wait `ms`: the moved objects are freed then, off any update's pause. */
+  idle(ms: number): void {
+    if (ms <= 0 || !this.garbage) return;
     const t = now();
-    this.scan(this.pending.filter((r) => t - r.lastScan >= 1000), running);
+    this.garbage = this.mem.rt.__kitsune_xf_release(ms >= 5 ? 1 << 30 : 100_000) !== 0;
+    if (!this.garbage) this.post({ type: 'reclaim', what: 'moved-objects', version: this.garbageOf, bytes: 0, freed: true, millis: now() - t });
+  }
+
+  /** Whether a scan is due now (something waits to be freed, and the last scan is long enough ago). */
+  get due(): boolean { return this.pending.length > 0 && now() >= this.nextScan; }
+
+  /**
+   * Scans, with the program's stack unwound: `saved` is the part of
+   * Asyncify's buffer it filled (the locals of every frame), live memory
+   * even where it lies in the stack region's free part.
+   */
+  scanUnwound(running: Version, saved: [number, number]): void {
+    // The old blocks a migration replaced still hold old pointers, and no one points to them: gone first.
+    if (this.garbage) this.idle(Infinity);
+    const kept = this.scan(this.pending.slice(), running, saved);
+    this.nextScan = now() + (kept ? this.retry : 0);
+    if (kept) this.retry = Math.min(LAST_RETRY, this.retry * 2);
   }
 
   /**
@@ -63,14 +82,14 @@ export class Reclaim {
    * memory points into it, or a word of a kept block does (a fixpoint): the
    * blocks waiting here are not live memory themselves.
    */
-  private scan(blocks: Retired[], running: Version): void {
-    if (!blocks.length) return;
+  private scan(blocks: Retired[], running: Version, saved: [number, number]): number {
+    if (!blocks.length) return 0;
     const rt = this.mem.rt;
     const t = now();
     const all = [...this.pending].sort((a, b) => a.lo - b.lo);
     const n = all.length;
     const buf = rt.malloc(16 * n + 16);
-    if (!buf) return;
+    if (!buf) return blocks.length;
     const ranges = buf, hits = buf + 8 * n, first = buf + 12 * n;
     const dv = () => this.mem.dv;
     all.forEach((r, i) => { dv().setUint32(ranges + 8 * i, r.lo, true); dv().setUint32(ranges + 8 * i + 4, r.hi, true); });
@@ -86,6 +105,9 @@ export class Reclaim {
     ].sort((a, b) => a[0] - b[0]);
     let at = 0;
     for (const [from, to] of [...skip, [rt.__kitsune_heap_top(), rt.__kitsune_heap_top()]]) { count(at, from); at = Math.max(at, to); }
+    // The saved locals, where they lie inside a skipped stack region.
+    const [s0, s1] = saved;
+    if (s1 > s0 && s0 >= running.stackBase && s1 <= running.sp.value) count(s0, s1);
     // Blocks kept alive by kept blocks.
     const kept = new Set<number>();
     for (let grew = true; grew;) {
@@ -115,5 +137,6 @@ export class Reclaim {
       }
     }
     rt.free(buf);
+    return kept.size;
   }
 }

@@ -86,8 +86,10 @@ export class Updater {
   /** Kitsune's request from C: kitsune_signal_update() raised it, kitsune_set_next_version() named the version (in either order). */
   private selfRequested = false;
   nextPath: string | null = null;
-  /** The save buffer a rollback is rewinding from. */
+  /** The save buffer a rollback, or a reclaim scan, is rewinding from. */
   private rewinding: SaveBuffer | undefined;
+  /** A reclaim scan under way: the stack is unwound only to show the scan every live local. */
+  private scanning: { v: Version; buffer: SaveBuffer; sp: number; runtimeSp: number } | undefined;
 
   constructor(
     private readonly mem: ProgramMemory,
@@ -155,6 +157,11 @@ export class Updater {
       if (point() !== r.point) return;
       this.commit(r);
     }
+    if (v === this.current && !this.state.requested && this.state.scanWanted) {
+      this.state.scanTaken();
+      if (this.reclaim.due && !this.cannotUnwind()) this.scanAt(v);
+      return;
+    }
     if (v !== this.current || !this.state.requested) return;
     const id = this.host.pendingId();
     const name = point();
@@ -174,6 +181,21 @@ export class Updater {
       return;
     }
     this.unwind(v, name, self ? -1 : id, buffer, self ? this.host.selfUpdate(this.nextPath) : undefined);
+  }
+
+  /**
+   * The reclaim scan (reclaim.ts) runs with the stack unwound, so that every
+   * live pointer is in memory, the program's Wasm locals included; then the
+   * stack is rewound and the program goes on from this update point.
+   */
+  private scanAt(v: Version): void {
+    const buffer = this.saveBuffer(v, 'a reclaim scan');
+    if ('refused' in buffer) return; // too deep to unwind now: a later point will do
+    const dv = this.mem.dv;
+    dv.setUint32(buffer.addr, buffer.addr + 8, true);
+    dv.setUint32(buffer.addr + 4, buffer.end, true);
+    this.scanning = { v, buffer, sp: v.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number };
+    v.exports.asyncify_start_unwind(buffer.addr);
   }
 
   /**
@@ -221,6 +243,17 @@ export class Updater {
    * after a rollback), or undefined when the program itself has ended.
    */
   async settle(v: Version, outcome: { threw: unknown } | { returned: number }): Promise<Version | undefined> {
+    const scan = this.scanning;
+    if (scan && scan.v === v && !('threw' in outcome) && v.exports.asyncify_get_state() === Asyncify.Unwinding) {
+      v.exports.asyncify_stop_unwind();
+      this.scanning = undefined;
+      v.sp.value = scan.sp;
+      this.mem.rt.__stack_pointer.value = scan.runtimeSp;
+      this.reclaim.scanUnwound(v, [scan.buffer.addr + 8, this.mem.dv.getUint32(scan.buffer.addr, true)]);
+      this.rewinding = scan.buffer;
+      v.exports.asyncify_start_rewind(scan.buffer.addr);
+      return v;
+    }
     const tx = this.tx;
     if (!('threw' in outcome) && tx?.stage === 'unwind' && v.exports.asyncify_get_state() === Asyncify.Unwinding) {
       v.exports.asyncify_stop_unwind();
@@ -311,6 +344,7 @@ export class Updater {
     if (tx.buffer.heap) rt.free(tx.buffer.addr);
     const deadCells = this.linker.adopt(next);
     this.reclaim.retire(old, next, movedObjects, deadCells);
+    this.state.wantScan();
     this.state.end();
     this.current = next;
     this.tx = undefined;
