@@ -2,7 +2,7 @@
 // may reach). A directory descriptor carries the path calls relative to it
 // (openat-style), the preopened "/" among them.
 import { E, errnoFromNode } from '../common/errno.js';
-import { Fd } from './fd.js';
+import { Fd, type FdRecord } from './fd.js';
 import { FDFLAGS, FILETYPE, OFLAGS, RIGHTS, encodeDirent, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
 import { filetypeOf, type Files } from './files.js';
 import type { ProgramMemory } from './memory.js';
@@ -86,6 +86,11 @@ export class FileFd extends Fd {
   filestat(): Filestat | number { return this.files.stat(this.hostFd); }
   setSize(size: number): number { return this.files.op((fs) => fs.ftruncateSync(this.hostFd, size)); }
   close(): number { this.files.op((fs) => fs.closeSync(this.hostFd)); return E.SUCCESS; }
+
+  /** The host's descriptor belongs to the whole Node process, so a fresh worker can go on with it. */
+  record(): FdRecord {
+    return { kind: 'file', hostFd: this.hostFd, path: this.path, append: this.append, canRead: this.canRead, canWrite: this.canWrite, pos: this.pos, nonblock: this.nonblock };
+  }
 }
 
 export class DirFd extends Fd {
@@ -93,6 +98,7 @@ export class DirFd extends Fd {
   constructor(private readonly files: Files, private readonly mem: ProgramMemory, readonly path: string, private readonly preopenName?: string) { super(); }
 
   get preopen(): string | undefined { return this.preopenName; }
+  record(): FdRecord { return { kind: 'dir', path: this.path, ...(this.preopenName !== undefined ? { preopen: this.preopenName } : {}) }; }
   get closable(): boolean { return this.preopenName === undefined; }
   fdstat(): Fdstat { return { filetype: this.filetype, flags: 0, rightsBase: 0x1fffffffn, rightsInheriting: 0x1fffffffn }; }
   filestat(): Filestat | number { return this.files.stat(this.path); }

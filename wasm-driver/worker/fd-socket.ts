@@ -4,7 +4,7 @@
 // the descriptor and calls the host synchronously.
 import { E } from '../common/errno.js';
 import { READABLE, WRITABLE, RPC_CAPACITY, type SharedState } from '../common/shared-state.js';
-import { Fd } from './fd.js';
+import { Fd, type FdRecord } from './fd.js';
 import { FILETYPE, FDFLAGS, type Fdstat, type Iovec } from './wasi-codecs.js';
 import type { ProgramMemory } from './memory.js';
 import type { Waits } from './waits.js';
@@ -49,6 +49,9 @@ export class SocketFd extends Fd {
     this.shared.call({ op: 'sock.close', fd: this.fd });
     return E.SUCCESS;
   }
+
+  /** The connection lives on the host thread: a fresh worker only needs its number. */
+  record(): FdRecord { return { kind: 'socket', fd: this.fd, family: this.family, nonblock: this.nonblock }; }
 
   /** recv(), and read() on the socket: the count, or minus the errno. */
   recv(buf: number, len: number, flags: number): number {

@@ -4,7 +4,7 @@
 // isatty() checks.
 import { E } from '../common/errno.js';
 import { READABLE, WRITABLE, HANGUP, type SharedState } from '../common/shared-state.js';
-import { Fd } from './fd.js';
+import { Fd, type FdRecord } from './fd.js';
 import { EMPTY_FILESTAT, FILETYPE, FDFLAGS, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
 import type { ProgramMemory } from './memory.js';
 import type { Waits } from './waits.js';
@@ -20,9 +20,12 @@ abstract class StdioFd extends Fd {
   }
   filestat(): Filestat { return { ...EMPTY_FILESTAT, filetype: FILETYPE.CHARACTER_DEVICE }; }
   get closable(): boolean { return false; }
+  protected abstract readonly number: 0 | 1 | 2;
+  record(): FdRecord { return { kind: 'stdio', fd: this.number, nonblock: this.nonblock }; }
 }
 
 export class StdinFd extends StdioFd {
+  protected readonly number = 0;
   constructor(mem: ProgramMemory, isTTY: boolean, private readonly shared: SharedState, private readonly waits: Waits, private readonly raw: RawMode) { super(mem, isTTY); }
 
   readiness(): number {
@@ -59,6 +62,7 @@ export class StdinFd extends StdioFd {
 
 export class OutputFd extends StdioFd {
   constructor(mem: ProgramMemory, isTTY: boolean, private readonly fd: 1 | 2, private readonly write: (fd: 1 | 2, bytes: Uint8Array) => void) { super(mem, isTTY); }
+  protected get number(): 1 | 2 { return this.fd; }
 
   readiness(): number { return WRITABLE; }
 

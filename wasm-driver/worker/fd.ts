@@ -12,6 +12,17 @@ import { EMPTY_FILESTAT, FILETYPE, type Fdstat, type Filestat, type Iovec } from
 /** Results: a count (or other value) >= 0, or minus an errno. */
 export type Count = number;
 
+/**
+ * A descriptor written down so that a fresh worker can take it over when the
+ * one it lived in had to be stopped (update.ts: a new version that never
+ * reached its update point): its kind and what it holds outside the worker.
+ */
+export type FdRecord =
+  | { kind: 'stdio'; fd: 0 | 1 | 2; nonblock: boolean }
+  | { kind: 'socket'; fd: number; family: 4 | 6; nonblock: boolean }
+  | { kind: 'file'; hostFd: number; path: string; append: boolean; canRead: boolean; canWrite: boolean; pos: number; nonblock: boolean }
+  | { kind: 'dir'; path: string; preopen?: string };
+
 export abstract class Fd {
   abstract readonly filetype: number;
   nonblock = false;
@@ -38,6 +49,8 @@ export abstract class Fd {
   /** Whether close() removes it from the table (stdio stays). */
   get closable(): boolean { return true; }
   close(): number { return E.SUCCESS; }
+  /** What a fresh worker needs to take it over; undefined when it cannot survive its worker. */
+  record(): FdRecord | undefined { return undefined; }
 }
 
 /** What a descriptor's own state was when an update began (its position, its O_NONBLOCK). */
@@ -67,6 +80,17 @@ export class FdTable {
   }
 
   entries(): IterableIterator<[number, Fd]> { return this.fds.entries(); }
+
+  /** The table written down (worker restarts), or undefined if a descriptor cannot be: then it cannot move to another worker. */
+  records(): [number, FdRecord][] | undefined {
+    const out: [number, FdRecord][] = [];
+    for (const [n, f] of this.fds) {
+      const r = f.record();
+      if (!r) return undefined;
+      out.push([n, r]);
+    }
+    return out;
+  }
 
   /**
    * close(): the descriptor leaves the table. One the process had before an

@@ -74,8 +74,15 @@ export class Linker {
     this.table = new WebAssembly.Table({ initial: tableMin, element: 'anyfunc' });
   }
 
-  private allocate(size: number, align: number, what: string): number {
-    const p = this.mem.rt.aligned_alloc(Math.max(align, 16), Math.ceil(Math.max(size, 1) / 16) * 16);
+  /**
+   * Memory for a version's data, stack or cells. During an update it is taken
+   * through the allocation tracking (kitsune_rt.c), so that a rollback frees
+   * it with the rest of what the new version allocated, even one done from a
+   * fresh worker after the old one had to be stopped.
+   */
+  private allocate(size: number, align: number, what: string, tracked: boolean): number {
+    const rt = this.mem.rt;
+    const p = (tracked ? rt.__kitsune_aligned_alloc : rt.aligned_alloc)(Math.max(align, 16), Math.ceil(Math.max(size, 1) / 16) * 16);
     if (!p) throw new KitsuneError('E_RUNTIME', `out of memory allocating ${size} bytes for ${what}`);
     this.mem.u8.fill(0, p, p + size);
     return p;
@@ -114,8 +121,8 @@ export class Linker {
     // 16 bytes of slack: the allocator's pointers to the next chunk's header
     // then never fall inside the data, where the reclaim scan would take them
     // for references to it.
-    const dataBase = this.allocate(dylink.memorySize + 16, 2 ** dylink.memoryAlign, 'the version\'s static data');
-    const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack');
+    const dataBase = this.allocate(dylink.memorySize + 16, 2 ** dylink.memoryAlign, 'the version\'s static data', updating);
+    const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack', updating);
     // Kitsune builds take no slots of their own (promote-symbols.ts); a module that does gets them here.
     const tableBase = this.table.length;
     if (dylink.tableSize) this.table.grow(dylink.tableSize);
@@ -127,28 +134,7 @@ export class Linker {
     const undo: Undo = { slots: [], fresh: [], journal: [], cells: [] };
     if (updating) this.undo.set(version, undo);
     try {
-      const gotMem = new Map<string, WebAssembly.Global>();
-      const gotFunc = new Map<string, WebAssembly.Global>();
-      const missing: string[] = [];
-      const host = hostFunctions(version);
-      const env: Record<string, WebAssembly.ImportValue> = {};
-      for (const imp of WebAssembly.Module.imports(module)) {
-        if (imp.module === 'env') {
-          const n = imp.name;
-          if (n === 'memory') env[n] = this.mem.memory;
-          else if (n === '__indirect_function_table') env[n] = this.table;
-          else if (n === '__stack_pointer') env[n] = version.sp;
-          else if (n === '__memory_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, dataBase);
-          else if (n === '__table_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
-          else if (n in host) env[n] = host[n];
-          else if (TRACKED.includes(n) && rt[`__kitsune_${n}`] !== undefined) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
-          else if (CALLBACK_CALLS.includes(n) && typeof rt[n] === 'function') env[n] = this.guardCallbacks(rt[n] as (...a: number[]) => number);
-          else if (rt[n] !== undefined) env[n] = rt[n] as WebAssembly.ImportValue;
-          else missing.push(`${n} (${imp.kind})`);
-        } else if (imp.module === 'GOT.mem') gotMem.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
-        else if (imp.module === 'GOT.func') gotFunc.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
-        else missing.push(`${imp.module}.${imp.name}`);
-      }
+      const { env, gotMem, gotFunc, missing } = this.imports(module, version, hostFunctions(version));
       if (missing.length) throw new KitsuneError('E_LINK', `version ${meta.buildId} imports ${missing.length} symbol(s) that neither the runtime (wasi-libc) nor the host provides:`, missing);
       const instance = new WebAssembly.Instance(module, { env, 'GOT.mem': Object.fromEntries(gotMem), 'GOT.func': Object.fromEntries(gotFunc) });
       const ex = instance.exports as VersionExports;
@@ -175,6 +161,36 @@ export class Linker {
     return version;
   }
 
+  /** A version's imports: the memory, table, bases and its stack pointer, the host's calls, then the runtime's libc; its GOT entries still unset. */
+  private imports(module: WebAssembly.Module, version: Version, host: HostFunctions) {
+    const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
+    const { dataBase, tableBase } = version;
+    const gotMem = new Map<string, WebAssembly.Global>();
+    const gotFunc = new Map<string, WebAssembly.Global>();
+    const missing: string[] = [];
+    const env: Record<string, WebAssembly.ImportValue> = {};
+    {
+      for (const imp of WebAssembly.Module.imports(module)) {
+        if (imp.module === 'env') {
+          const n = imp.name;
+          if (n === 'memory') env[n] = this.mem.memory;
+          else if (n === '__indirect_function_table') env[n] = this.table;
+          else if (n === '__stack_pointer') env[n] = version.sp;
+          else if (n === '__memory_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, dataBase);
+          else if (n === '__table_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
+          else if (n in host) env[n] = host[n];
+          else if (TRACKED.includes(n) && rt[`__kitsune_${n}`] !== undefined) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
+          else if (CALLBACK_CALLS.includes(n) && typeof rt[n] === 'function') env[n] = this.guardCallbacks(rt[n] as (...a: number[]) => number);
+          else if (rt[n] !== undefined) env[n] = rt[n] as WebAssembly.ImportValue;
+          else missing.push(`${n} (${imp.kind})`);
+        } else if (imp.module === 'GOT.mem') gotMem.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
+        else if (imp.module === 'GOT.func') gotFunc.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
+        else missing.push(`${imp.module}.${imp.name}`);
+      }
+    }
+    return { env, gotMem, gotFunc, missing };
+  }
+
   /**
    * GOT.mem: each variable at its home. An unchanged one (same key and type,
    * not E_MANUAL_MIGRATE, no migration rule) keeps the cell it lives in; any
@@ -198,7 +214,7 @@ export class Linker {
         addr = home!.addr;
         undo.journal.push({ addr, bytes: this.mem.u8.slice(addr, addr + x.size) });
       } else {
-        addr = this.allocate(x.size, 16, `variable \`${x.key}\``);
+        addr = this.allocate(x.size, 16, `variable \`${x.key}\``, updating);
         undo.cells.push(addr);
         initial.push({ from: v.dataBase + x.offset!, to: addr, size: x.size });
       }
@@ -310,12 +326,15 @@ export class Linker {
         this.spare.push(slot);
       }
       for (const j of undo.journal) this.mem.u8.set(j.bytes, j.addr);
-      for (const c of undo.cells) this.mem.rt.free(c);
       this.undo.delete(v);
     }
     for (let i = v.tableBase; i < v.tableBase + v.tableSize; i++) this.table.set(i, null);
-    this.mem.rt.free(v.dataBase);
-    this.mem.rt.free(v.stackBase);
+    // An update's version was allocated through the tracking, whose rollback frees it.
+    if (!undo) {
+      for (const h of v.homes.values()) if (!h.shared) this.mem.rt.free(h.addr);
+      this.mem.rt.free(v.dataBase);
+      this.mem.rt.free(v.stackBase);
+    }
   }
 
   private guardCallbacks(fn: (...a: number[]) => number) {

@@ -6,7 +6,9 @@
 import type { SharedState } from '../common/shared-state.js';
 import { FdTable } from './fd.js';
 import { StdinFd, OutputFd } from './fd-stdio.js';
-import { DirFd } from './fd-file.js';
+import { DirFd, FileFd } from './fd-file.js';
+import { SocketFd } from './fd-socket.js';
+import type { FdRecord } from './fd.js';
 import { Files } from './files.js';
 import { Signals, type HostFn } from './signals.js';
 import { Terminal } from './terminal.js';
@@ -16,6 +18,13 @@ import { timeCalls } from './time.js';
 import { wasiImports } from './wasi.js';
 import type { ProgramMemory } from './memory.js';
 import type { Version } from './version.js';
+
+/** The process's POSIX state written down (worker restarts: update.ts). */
+export interface PosixRecord {
+  fds: [number, FdRecord][];
+  signals: [number, { index: number; flags: number; ignore: boolean }][];
+  termios: Uint8Array;
+}
 
 /** The preopened "/": the host's file system at the host's paths, behind the --dir grants. */
 export const ROOT_FD = 3;
@@ -71,6 +80,27 @@ export class Posix {
     this.fds.rollback();
     if (this.saved) { this.signals.restore(this.saved.signals); this.terminal.restore(this.saved.termios); }
     this.saved = undefined;
+  }
+
+  /** What the process owns here, written down for a fresh worker to take over (undefined when a descriptor cannot move). */
+  save(): PosixRecord | undefined {
+    const fds = this.fds.records();
+    return fds && { fds, signals: [...this.signals.snapshot()], termios: this.terminal.snapshot() };
+  }
+
+  /** In a fresh worker: the descriptors, dispositions and terminal mode of the one that was stopped. */
+  restore(r: PosixRecord): void {
+    const { mem, shared } = this.o;
+    for (const [n, f] of [...this.fds.entries()]) if (!r.fds.some(([m]) => m === n)) this.fds.delete(n);
+    for (const [n, x] of r.fds) {
+      if (x.kind === 'stdio') { this.fds.get(n)!.nonblock = x.nonblock; continue; }
+      const f = x.kind === 'socket' ? new SocketFd(x.fd, x.family, x.nonblock, mem, shared, this.waits)
+        : x.kind === 'file' ? Object.assign(new FileFd(this.files, mem, x.hostFd, x.path, x.append, x.canRead, x.canWrite), { pos: x.pos, nonblock: x.nonblock })
+        : new DirFd(this.files, mem, x.path, x.preopen);
+      this.fds.set(n, f);
+    }
+    this.signals.restore(new Map(r.signals));
+    this.terminal.restore(r.termios);
   }
 
   /** wasi_snapshot_preview1, for the runtime's libc. */

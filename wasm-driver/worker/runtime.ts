@@ -5,7 +5,7 @@
 /** What the worker calls in the runtime by name. */
 export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __stack_pointer: WebAssembly.Global; __kitsune_state: WebAssembly.Global; errno: WebAssembly.Global;
-  malloc(n: number): number; free(p: number): void; aligned_alloc(a: number, n: number): number;
+  malloc(n: number): number; free(p: number): void; aligned_alloc(a: number, n: number): number; __kitsune_aligned_alloc(a: number, n: number): number;
   exit(code: number): void; fflush(f: number): number;
   setvbuf(f: number, buf: number, mode: number, size: number): number; stdout: WebAssembly.Global;
   __kitsune_track_begin(): void; __kitsune_track_commit(): number; __kitsune_track_rollback(): number; __kitsune_track_failed(): number;
