@@ -163,7 +163,19 @@ export interface UpdateFailedMessage {
   code?: ErrorCode;
 }
 
-export type ToWorker = StartMessage | UpdateMessage | UpdateFailedMessage;
+/**
+ * Starts a fresh worker in place of one the host had to stop (a new version
+ * that never reached its update point): the old version, taken back from the
+ * stopped worker's checkpoint (worker/checkpoint.ts, opaque here), and the
+ * rollback to report.
+ */
+export interface ResumeMessage extends Omit<StartMessage, 'type'> {
+  type: 'resume';
+  checkpoint: unknown;
+  result: { id: number; to?: string; stage: UpdateStage; reason: string; pause: number };
+}
+
+export type ToWorker = StartMessage | ResumeMessage | UpdateMessage | UpdateFailedMessage;
 
 export type FromWorker =
   | { type: 'ready'; stateAddress: number }
@@ -171,6 +183,10 @@ export type FromWorker =
   | { type: 'event'; event: KitsuneEvent }
   /** The program reached an update point with its own request pending (kitsune_signal_update): it waits there for this version. */
   | { type: 'self-update'; path: string | null }
+  /** The old stack is unwound and the new version about to run: what a fresh worker would need (worker/checkpoint.ts). */
+  | { type: 'checkpoint'; id: number; checkpoint: unknown }
+  /** The stage update `id` has reached, for a report if the worker has to be stopped. */
+  | { type: 'stage'; id: number; stage: UpdateStage }
   | { type: 'done'; code: number; error?: string };
 
 /** One end of the channel between the host thread and the worker (a Node MessagePort or a Worker). */

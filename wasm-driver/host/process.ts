@@ -13,7 +13,8 @@ import { StateWord } from '../common/state-word.js';
 import { isNode } from '../../format/platform.js';
 import { now } from '../common/clock.js';
 import { signalNumber } from '../common/signal-numbers.js';
-import type { FromWorker, KitsuneEvent, UpdateResult, UpdateStage } from '../common/protocol.js';
+import type { FromWorker, KitsuneEvent, ResumeMessage, StartMessage, UpdateResult, UpdateStage } from '../common/protocol.js';
+import type { DylinkInfo } from '../../format/wasm-sections.js';
 import { spawnWorker, loadRuntime, type WorkerHandle, type WorkerOption } from './platform.js';
 import { prepareVersion, PrepareError, type VersionSource } from './prepare-version.js';
 import { HostServices } from './services.js';
@@ -105,6 +106,13 @@ export interface UpdateOptions {
 
 export type { VersionSource };
 
+/**
+ * How long a new version may take, once the old stack is unwound, to reach
+ * the update point the old one left from, when the update gives no deadline
+ * of its own: then it is stopped and the old version resumes (restartFrom).
+ */
+export const DEFAULT_UPDATE_DEADLINE_MS = 10_000;
+
 export class KitsuneProcess {
   /** Resolves with the exit code when the program ends. */
   readonly exited: Promise<number>;
@@ -122,7 +130,7 @@ export class KitsuneProcess {
   private resolveExit!: (code: number) => void;
 
   private constructor(
-    private readonly worker: WorkerHandle,
+    private worker: WorkerHandle,
     /** The program's memory, shared with its worker: tools may read its state from here (never write). */
     readonly memory: WebAssembly.Memory,
     private readonly shared: SharedState,
@@ -162,33 +170,19 @@ export class KitsuneProcess {
     proc.resolveExit = resolveExit;
     proc.services = new HostServices(shared, options.grants ?? {}, (e) => proc.emit(e));
     if (options.forwardSignals) proc.services.signals.forwardProcessSignals((n) => proc.killBySignal(n));
-    worker.onMessage((m: FromWorker) => {
-      if (m.type === 'output') (m.fd === 1 ? out : err)(m.bytes);
-      else if (m.type === 'ready') { proc.state = new StateWord(memory, m.stateAddress); proc.askForScans(); resolveReady(); }
-      else if (m.type === 'event') proc.onWorkerEvent(m.event);
-      else if (m.type === 'self-update') void proc.onSelfUpdate(m.path);
-      else if (m.type === 'done') {
-        // The terminal is restored first, so that a crash report reads well.
-        proc.finish();
-        if (m.error) proc.emit({ type: 'crash', message: m.error });
-        proc.emit({ type: 'exit', code: m.code });
-        resolveExit(m.code);
-      }
-    });
-    worker.onError((message) => {
-      proc.emit({ type: 'crash', message });
-      proc.finish();
-      resolveExit(134);
-    });
+    proc.sinks = { out, err, ready: resolveReady };
+    proc.attach(worker);
     const isTTY = options.isTTY ?? (isNode && !options.stdout
       ? { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY, stderr: !!process.stderr.isTTY }
       : { stdin: false, stdout: false, stderr: false });
-    worker.postMessage({
+    proc.startMessage = {
       type: 'start', memory, shared: shared.buffer, runtime, tableMin: limits.table?.min ?? 1, version: module, meta, dylink, frames,
       args: [name, ...(options.args ?? [])], env: options.env ?? {}, stackSize: options.stackSize ?? 1 << 20, isTTY, dirs: options.grants?.dirs ?? [],
       lineBuffered: options.lineBuffered ?? !!options.stdout,
       inspect: !!options.inspect,
-    });
+    };
+    proc.running = { module, meta, dylink, frames };
+    worker.postMessage(proc.startMessage);
     if (options.inheritStdin ?? (isNode && !options.stdout)) proc.stopStdin = inheritStdin(proc, (b) => proc.services.terminal.filterInput(b, (n) => proc.signal(n)));
     try {
       await untilAborted(Promise.race([ready, exited]), signal, what);
@@ -197,6 +191,87 @@ export class KitsuneProcess {
       throw e;
     }
     return proc;
+  }
+
+  private sinks!: { out: (b: Uint8Array) => void; err: (b: Uint8Array) => void; ready: () => void };
+  private startMessage!: StartMessage;
+  /** The running version, as a fresh worker would be given it. */
+  private running!: { module: WebAssembly.Module; meta: KitsuneMeta; dylink: DylinkInfo; frames: Uint32Array };
+  /** Updates between the old stack's unwind and their outcome: what a fresh worker needs, their stage, their deadline. */
+  private inUpdate = new Map<number, { checkpoint: unknown; stage: UpdateStage; unwoundAt: number; timer?: ReturnType<typeof setTimeout> }>();
+  /** The versions updates are moving to, by id, and each one's deadline after the unwind. */
+  private toVersion = new Map<number, { version: KitsuneProcess['running']; deadlineMs: number }>();
+
+  /** Listens to `worker`; messages of a worker that was replaced are dropped. */
+  private attach(worker: WorkerHandle): void {
+    const mine = () => worker === this.worker;
+    worker.onMessage((m: FromWorker) => {
+      if (!mine()) return;
+      if (m.type === 'output') (m.fd === 1 ? this.sinks.out : this.sinks.err)(m.bytes);
+      else if (m.type === 'ready') { this.state = new StateWord(this.memory, m.stateAddress); if (!this.scanTimer) this.askForScans(); this.sinks.ready(); }
+      else if (m.type === 'event') this.onWorkerEvent(m.event);
+      else if (m.type === 'self-update') void this.onSelfUpdate(m.path);
+      else if (m.type === 'checkpoint') this.onCheckpoint(m.id, m.checkpoint);
+      else if (m.type === 'stage') { const u = this.inUpdate.get(m.id); if (u) u.stage = m.stage; }
+      else if (m.type === 'done') {
+        // The terminal is restored first, so that a crash report reads well.
+        this.finish();
+        if (m.error) this.emit({ type: 'crash', message: m.error });
+        this.emit({ type: 'exit', code: m.code });
+        this.resolveExit(m.code);
+      }
+    });
+    worker.onError((message) => {
+      if (!mine()) return;
+      this.emit({ type: 'crash', message });
+      this.finish();
+      this.resolveExit(134);
+    });
+  }
+
+  /**
+   * The old stack of update `id` is unwound and its new version about to
+   * run: from now on, a new version that does not reach its update point
+   * within the deadline is stopped, with its worker, and the old version
+   * resumed in a fresh one (restartFrom).
+   */
+  private onCheckpoint(id: number, checkpoint: unknown): void {
+    const to = this.toVersion.get(id);
+    const deadlineMs = to?.deadlineMs ?? DEFAULT_UPDATE_DEADLINE_MS;
+    const u: { checkpoint: unknown; stage: UpdateStage; unwoundAt: number; timer?: ReturnType<typeof setTimeout> } = { checkpoint, stage: 'link', unwoundAt: now() };
+    u.timer = setTimeout(() => void this.restartFrom(id, deadlineMs), deadlineMs);
+    this.inUpdate.set(id, u);
+  }
+
+  /** Stops the worker a new version is stuck in, and puts the old version back in a fresh one. */
+  private async restartFrom(id: number, deadlineMs: number): Promise<void> {
+    const u = this.inUpdate.get(id);
+    if (!u || this.done) return;
+    this.inUpdate.delete(id);
+    const to = this.toVersion.get(id);
+    const point = (u.checkpoint as { point?: string }).point ?? 'its update point';
+    const reason = `the new version did not reach update point "${point}" within ${deadlineMs} ms (stage ${u.stage}): its worker was stopped, and the old version resumed from "${point}" in a fresh one with its state`;
+    this.emit({ type: 'notice', message: reason });
+    const stuck = this.worker;
+    let fresh: WorkerHandle;
+    try {
+      fresh = await spawnWorker(this.options.worker);
+    } catch (e) {
+      this.emit({ type: 'crash', message: `${reason}; but no fresh worker could be started: ${messageOf(e)}` });
+      await stuck.terminate();
+      this.finish();
+      this.resolveExit(134);
+      return;
+    }
+    this.worker = fresh;
+    await stuck.terminate();
+    this.attach(fresh);
+    const { module, meta, dylink, frames } = this.running;
+    const resume: ResumeMessage = {
+      ...this.startMessage, type: 'resume', version: module, meta, dylink, frames, checkpoint: u.checkpoint,
+      result: { id, ...(to ? { to: to.version.meta.buildId } : {}), stage: u.stage, reason, pause: now() - u.unwoundAt },
+    };
+    fresh.postMessage(resume);
   }
 
   /** Whether the program has put the host's terminal in raw mode: it owns the screen. */
@@ -281,6 +356,8 @@ export class KitsuneProcess {
         return e instanceof PrepareError ? refuse(e.stage, e.cause) : refuse('read', e);
       }
       const { module, meta, dylink, frames } = prepared;
+      // After the unwind, the rest of the deadline (or the default one) bounds the new version's way to its update point.
+      this.toVersion.set(id, { version: { module, meta, dylink, frames }, deadlineMs: deadline === undefined ? DEFAULT_UPDATE_DEADLINE_MS : Math.max(1, left() ?? 0) });
       const result = new Promise<UpdateResult>((resolve) => this.pending.set(id, resolve));
       const requestedAt = now();
       this.worker.postMessage({ type: 'update', id, module, meta, dylink, frames, snapshot: !!options.snapshot, requestedAt });
@@ -374,6 +451,11 @@ export class KitsuneProcess {
 
   private onWorkerEvent(e: KitsuneEvent) {
     if (e.type === 'update') {
+      const u = this.inUpdate.get(e.result.id);
+      if (u) { clearTimeout(u.timer); this.inUpdate.delete(e.result.id); }
+      const to = this.toVersion.get(e.result.id);
+      this.toVersion.delete(e.result.id);
+      if (to && e.result.outcome === 'committed') this.running = to.version;
       const resolve = this.pending.get(e.result.id);
       this.pending.delete(e.result.id);
       // The program's own update: the running version is the one it moved to, once committed.
@@ -409,6 +491,7 @@ export class KitsuneProcess {
     }
     const { module, meta, dylink, frames } = prepared;
     this.selfPending.set(id, meta);
+    this.toVersion.set(id, { version: { module, meta, dylink, frames }, deadlineMs: DEFAULT_UPDATE_DEADLINE_MS });
     this.emit({ type: 'update-requested', id, to: meta.buildId });
     this.worker.postMessage({ type: 'update', id, module, meta, dylink, frames, snapshot: false, requestedAt: now(), self: true });
   }

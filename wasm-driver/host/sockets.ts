@@ -200,6 +200,12 @@ export class HostSockets {
         this.close(s);
         return ok();
       }
+      case 'sock.keep': {
+        // A fresh worker took over from a stopped one: the sockets it does not have were the stopped new version's.
+        const keep = new Set(req.fds as number[]);
+        for (const x of [...this.socks.values()]) if (!keep.has(x.fd)) this.close(x);
+        return ok();
+      }
       case 'sock.setopt': {
         if (!s) return fail(E.BADF);
         const v = req.value as number;

@@ -43,6 +43,20 @@ const CALLBACK_CALLS = ['qsort', 'qsort_r', 'bsearch', 'tsearch', 'tfind', 'tdel
 export type HostFunctions = Record<string, (...a: number[]) => number | void>;
 type Funcref = ((...a: unknown[]) => unknown) | null;
 
+/** The table and the bindings of the process, as a fresh worker takes them over. */
+export interface LinkerRecord {
+  tableLength: number; versions: number;
+  slots: [string, number][]; identities: [number, string][]; spare: number[]; orphaned: [number, string][]; homes: Home[];
+}
+
+/** Where a version sits and what it is bound to, as a fresh worker instantiates it again. */
+export interface VersionRecord {
+  number: number; dataBase: number; dataSize: number; stackBase: number; stackSize: number; tableBase: number; tableSize: number;
+  /** Its stack pointer where the unwind left it. */
+  sp: number;
+  homes: Home[]; slotOf: [string, number][]; locals: [string, { addr: number; size: number }][];
+}
+
 /** What loading a version during an update changed, so that a rollback can undo it. */
 interface Undo {
   /** Slots the version took over, with what they held and the identity they followed. */
@@ -189,6 +203,69 @@ export class Linker {
       }
     }
     return { env, gotMem, gotFunc, missing };
+  }
+
+  // ---- moving to a fresh worker (update.ts: a new version that never reached its point) ----
+
+  /** The process's table and bindings, written down. */
+  save(): LinkerRecord {
+    return {
+      tableLength: this.table.length, versions: this.versions, slots: [...this.slots], identities: [...this.identities],
+      spare: [...this.spare], orphaned: [...this.orphaned], homes: [...this.homes.values()],
+    };
+  }
+
+  /** A version written down: where it sits and what it is bound to. */
+  static versionRecord(v: Version): VersionRecord {
+    return {
+      number: v.number, dataBase: v.dataBase, dataSize: v.dataSize, stackBase: v.stackBase, stackSize: v.stackSize,
+      tableBase: v.tableBase, tableSize: v.tableSize, sp: v.sp.value as number,
+      homes: [...v.homes.values()], slotOf: [...v.slotOf], locals: [...v.locals],
+    };
+  }
+
+  /**
+   * In a fresh worker: the bindings of the stopped one, and `rec`'s version
+   * instantiated again where it was, bound as it was. Its memory is as it
+   * left it (the module's data is not copied in again: its init flag is set),
+   * so neither its relocations nor its constructors run.
+   */
+  reload(r: LinkerRecord, module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, frames: Uint32Array, rec: VersionRecord, hostFunctions: (v: Version) => HostFunctions): Version {
+    const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
+    if (this.table.length < r.tableLength) this.table.grow(r.tableLength - this.table.length);
+    this.versions = r.versions;
+    this.slots = new Map(r.slots);
+    this.identities = new Map(r.identities);
+    this.spare = [...r.spare];
+    this.orphaned = new Map(r.orphaned);
+    this.homes = new Map(r.homes.map((h) => [h.key, h]));
+    const version: Version = {
+      meta, dylink, frames, number: rec.number, exports: undefined as never, sp: new WebAssembly.Global({ value: 'i32', mutable: true }, rec.sp),
+      dataBase: rec.dataBase, dataSize: rec.dataSize, stackBase: rec.stackBase, stackSize: rec.stackSize, tableBase: rec.tableBase, tableSize: rec.tableSize,
+      locals: new Map(rec.locals), homes: new Map(rec.homes.map((h) => [h.key, h])), slotOf: new Map(rec.slotOf),
+    };
+    const { env, gotMem, gotFunc, missing } = this.imports(module, version, hostFunctions(version));
+    if (missing.length) throw new KitsuneError('E_LINK', `version ${meta.buildId} cannot be linked again:`, missing);
+    const instance = new WebAssembly.Instance(module, { env, 'GOT.mem': Object.fromEntries(gotMem), 'GOT.func': Object.fromEntries(gotFunc) });
+    const ex = instance.exports as VersionExports;
+    version.exports = ex;
+    const byOffset = new Map<number, string>();
+    for (const x of meta.variables) if (x.offset !== undefined) byOffset.set(x.offset, x.key);
+    for (const [name, g] of gotMem) {
+      const own = ex[name];
+      if (own instanceof WebAssembly.Global) {
+        const key = meta.variables.some((x) => x.key === name) ? name : byOffset.get(own.value as number);
+        g.value = (key && version.homes.get(key)?.addr) ?? version.dataBase + (own.value as number);
+      } else g.value = (rt[name] as WebAssembly.Global).value;
+    }
+    for (const [name, g] of gotFunc) g.value = typeof ex[name] === 'function' ? version.slotOf.get(name)! : this.slots.get(`libc:${name}`)!;
+    for (const [slot, identity] of this.identities) {
+      const lib = identity.startsWith('libc:');
+      const fn = lib ? rt[identity.slice(5)] : ex[identity];
+      this.table.set(slot, typeof fn === 'function' && (lib || version.slotOf.has(identity)) ? fn as Funcref : null);
+    }
+    for (const [name, slot] of version.slotOf) if (typeof ex[name] === 'function') this.table.set(slot, ex[name] as Funcref);
+    return version;
   }
 
   /**

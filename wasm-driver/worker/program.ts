@@ -7,7 +7,7 @@ import type { KitsuneMeta } from '../../format/metadata.js';
 import type { DylinkInfo } from '../../format/wasm-sections.js';
 import { StateWord } from '../common/state-word.js';
 import { Ctl, type SharedState } from '../common/shared-state.js';
-import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage } from '../common/protocol.js';
+import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage, UpdateStage } from '../common/protocol.js';
 import { CApi } from './c-api.js';
 import { Linker, type HostFunctions } from './linker.js';
 import { ProgramMemory } from './memory.js';
@@ -17,6 +17,7 @@ import { Reclaim } from './reclaim.js';
 import { instantiateRuntime, lineBufferStdout } from './runtime.js';
 import { Updater } from './update.js';
 import { layoutOf } from './inspect.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { Version } from './version.js';
 
 export interface ProgramHost {
@@ -24,6 +25,8 @@ export interface ProgramHost {
   write(fd: 1 | 2, bytes: Uint8Array): void;
   selfUpdate(path: string | null): Promise<UpdateMessage | UpdateFailedMessage>;
   nextUpdate(id: number): Promise<UpdateMessage>;
+  checkpoint(id: number, cp: Checkpoint): void;
+  stage(id: number, stage: UpdateStage): void;
 }
 
 export interface ProgramOptions {
@@ -41,6 +44,8 @@ export interface ProgramOptions {
   lineBuffered?: boolean;
   /** Report layouts and update traces (StartOptions.inspect). */
   inspect?: boolean;
+  /** In a fresh worker: the record of the stopped one (checkpoint.ts), whose old version this one puts back. */
+  resume?: Checkpoint;
 }
 
 /**
@@ -76,26 +81,35 @@ export class Program {
       table: () => this.linker.table, identityOf: (slot) => this.linker.identityOf(slot), current: running, updating: () => state.updating,
       idle: (ms) => { if (!updater?.busy) reclaim.idle(ms); },
     });
-    mem.rt = instantiateRuntime(o.runtime, o.memory, this.linker.table, this.posix.wasiImports());
-    this.posix.runtimeReady();
-    if (o.lineBuffered) lineBufferStdout(mem.rt, o.memory);
+    const cp = o.resume;
+    mem.rt = instantiateRuntime(o.runtime, o.memory, this.linker.table, this.posix.wasiImports(), !!cp);
+    if (cp) {
+      mem.rt.__stack_pointer.value = cp.runtimeSp;
+      this.posix.restore(cp.posix);
+      // Sockets the stopped new version opened live on the host: only the old version's stay.
+      o.shared.call({ op: 'sock.keep', fds: cp.posix.fds.filter(([, r]) => r.kind === 'socket').map(([n]) => n) });
+    } else {
+      this.posix.runtimeReady();
+      if (o.lineBuffered) lineBufferStdout(mem.rt, o.memory);
+    }
     this.stateAddress = mem.rt.__kitsune_state.value as number;
     const state = new StateWord(o.memory, this.stateAddress);
     const runtimeSpBase = mem.rt.__stack_pointer.value as number;
+    this.argv = cp ? cp.argv : this.writeArgv(o.args);
     const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0, runtimeReadOnly(o.runtime, mem));
     const migration = new Migration(mem, this.linker);
     this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
-      post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
+      post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
     }, (v) => this.hostFunctions(v), () => {
       if (this.posix.signals.inHandler) return 'inside a signal handler';
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
-    }, !!o.inspect, this.posix);
+    }, !!o.inspect, this.posix, this.argv);
+    if (cp) reclaim.restore(cp.reclaim);
     this.cApi = new CApi({
       mem, state, updater, migration, slotFor: (v, name) => this.linker.slotFor(v, name),
       ...(o.inspect ? { noteLocal: (v: Version, key: string, addr: number, size: number) => o.host.post({ type: 'local', version: v.number, key, addr, size }) } : {}),
     });
-    this.argv = this.writeArgv(o.args);
   }
 
   /** argv lives in the heap for the whole process: every version's main gets it. */
@@ -113,11 +127,26 @@ export class Program {
 
   /** Runs the first version, and whatever versions updates bring, until the program ends; its exit code. */
   async run(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, frames: Uint32Array): Promise<number> {
-    let v = this.updater.current = this.linker.load(module, meta, dylink, frames, (x) => this.hostFunctions(x), false);
+    const v = this.updater.current = this.linker.load(module, meta, dylink, frames, (x) => this.hostFunctions(x), false);
     this.o.host.post({
       type: 'started', version: meta.buildId, program: meta.program,
       ...(this.o.inspect ? { layout: layoutOf(v), heapBase: (this.mem.rt.__heap_base as WebAssembly.Global).value as number } : {}),
     });
+    return this.loop(v);
+  }
+
+  /**
+   * In a fresh worker: the old version `module` instantiated again where the
+   * stopped worker had it, the update undone and reported as `result`, and
+   * the program run on from the old version's update point.
+   */
+  async resume(module: WebAssembly.Module, meta: KitsuneMeta, dylink: DylinkInfo, frames: Uint32Array, result: Parameters<Updater['resumeStopped']>[2]): Promise<number> {
+    const cp = this.o.resume!;
+    const v = this.linker.reload(cp.linker, module, meta, dylink, frames, cp.version, (x) => this.hostFunctions(x));
+    return this.loop(this.updater.resumeStopped(cp, v, result));
+  }
+
+  private async loop(v: Version): Promise<number> {
     for (;;) {
       let outcome: { threw: unknown } | { returned: number };
       try {

@@ -19,6 +19,8 @@ import type { Version } from './version.js';
 /** An old version's static data, freed once nothing points into it. */
 interface Retired { lo: number; hi: number; version: number; lastScan: number; reported: boolean; variable?: string }
 
+export interface ReclaimRecord { pending: Retired[]; garbage: boolean; garbageOf: number }
+
 const FIRST_RETRY = 1000, LAST_RETRY = 64_000;
 
 export class Reclaim {
@@ -51,6 +53,15 @@ export class Reclaim {
     this.nextScan = 0;
     this.retry = FIRST_RETRY;
     void running;
+  }
+
+  /** What waits to be freed, written down for a fresh worker (update.ts). */
+  save(): ReclaimRecord { return { pending: this.pending.map((r) => ({ ...r })), garbage: this.garbage, garbageOf: this.garbageOf }; }
+  restore(r: ReclaimRecord): void {
+    this.pending = r.pending.map((x) => ({ ...x }));
+    this.garbage = r.garbage;
+    this.garbageOf = r.garbageOf;
+    this.nextScan = 0;
   }
 
   /** The program is about to wait `ms`: the moved objects are freed then, off any update's pause. */

@@ -15,13 +15,14 @@ export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __kitsune_xf_commit(): number; __kitsune_xf_map_base(): number; __kitsune_xf_map_capacity(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
 };
 
-export function instantiateRuntime(module: WebAssembly.Module, memory: WebAssembly.Memory, table: WebAssembly.Table, wasi: WebAssembly.ModuleImports): RuntimeExports {
+/** `again`: the process's runtime instantiated anew in a fresh worker (update.ts): its memory is initialised already. */
+export function instantiateRuntime(module: WebAssembly.Module, memory: WebAssembly.Memory, table: WebAssembly.Table, wasi: WebAssembly.ModuleImports, again = false): RuntimeExports {
   const instance = new WebAssembly.Instance(module, {
     env: { memory, __indirect_function_table: table },
     wasi_snapshot_preview1: wasi,
   });
   const rt = instance.exports as RuntimeExports;
-  (rt._initialize as (() => void) | undefined)?.();
+  if (!again) (rt._initialize as (() => void) | undefined)?.();
   return rt;
 }
 

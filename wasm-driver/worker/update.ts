@@ -22,7 +22,9 @@ import type { StateWord } from '../common/state-word.js';
 import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage, UpdateStage, UpdateTrace } from '../common/protocol.js';
 import { layoutOf, currentFrames, wasmFrames, readAddressMap, BEFORE_CAP } from './inspect.js';
 import { currentStack } from './stack-trace.js';
-import { describeFailure, type Linker, type HostFunctions } from './linker.js';
+import { describeFailure, Linker, type HostFunctions } from './linker.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { PosixRecord } from './posix.js';
 import type { Migration, MigrationScope } from './migration.js';
 import type { Reclaim } from './reclaim.js';
 import type { ProgramMemory } from './memory.js';
@@ -35,7 +37,7 @@ export const enum Asyncify { None = 0, Unwinding = 1, Rewinding = 2 }
 const STACK_RESERVE = 256;
 
 /** Asyncify's save area: in the free part of the old stack region, or a block of the runtime's heap when the stack is too deep for that. */
-interface SaveBuffer { addr: number; end: number; heap: boolean }
+export interface SaveBuffer { addr: number; end: number; heap: boolean }
 
 interface Unwinding {
   stage: 'unwind';
@@ -76,6 +78,10 @@ export interface UpdaterHost {
   pendingId(): number;
   /** Asks the host for the version the program named for its own request (kitsune_set_next_version), read now. */
   selfUpdate(path: string | null): Promise<UpdateMessage | UpdateFailedMessage>;
+  /** Hands the host what a fresh worker needs if this one has to be stopped, before the new version runs (checkpoint.ts). */
+  checkpoint(id: number, cp: Checkpoint): void;
+  /** The stage the update is in, for the host's report if it has to stop this worker. */
+  stage(id: number, stage: UpdateStage): void;
 }
 
 export class Updater {
@@ -108,7 +114,8 @@ export class Updater {
     /** Report layouts and traces (StartOptions.inspect). */
     private readonly inspect: boolean,
     /** What the process owns outside the memory (descriptors, signal dispositions, the terminal: posix.ts), kept across the update. */
-    private readonly process: { begin(): void; commit(): void; rollback(): void },
+    private readonly process: { begin(): void; commit(): void; rollback(): void; save(): PosixRecord | undefined },
+    private readonly argv: { argc: number; ptr: number },
   ) {}
 
   /** The update `v` runs in as its new version, before commit. */
@@ -293,6 +300,7 @@ export class Updater {
     };
     let tx1: Linking | Running = linking;
     this.tx = linking;
+    this.saveCheckpoint(linking);
     try {
       this.process.begin();
       this.mem.rt.__kitsune_track_begin();
@@ -301,13 +309,60 @@ export class Updater {
       this.tx = tx1 = running;
       this.migration.begin(running);
       this.state.begin();
+      this.host.stage(msg.id, 'init');
       const pre = next.exports._kitsune_prestart_xform;
       if (typeof pre === 'function') pre();
       running.stage = 'main';
+      this.host.stage(msg.id, 'main');
       return next;
     } catch (e) {
       return this.rollback(tx1, describeFailure(e));
     }
+  }
+
+  /**
+   * What a fresh worker needs to put the old version back, if the new one
+   * never reaches its update point and this worker has to be stopped; taken
+   * now, before any of the new version's code runs. A process that holds
+   * something that cannot move to another worker (posix.ts save) gives none,
+   * and then such an update can only be ended with the process.
+   */
+  private saveCheckpoint(tx: Linking): void {
+    const posix = this.process.save();
+    if (!posix) return;
+    const cells = [...tx.old.homes.values()].map((h) => ({ addr: h.addr, bytes: this.mem.u8.slice(h.addr, h.addr + h.size) }));
+    this.host.checkpoint(tx.msg.id, {
+      linker: this.linker.save(), version: Linker.versionRecord(tx.old), posix, reclaim: this.reclaim.save(),
+      runtimeSp: tx.runtimeSp, buffer: tx.buffer, point: tx.point, argv: this.argv, hasUpdated: this.hasUpdated, nextPath: this.nextPath, cells,
+    });
+  }
+
+  /**
+   * In a fresh worker, after the host stopped the one a new version was stuck
+   * in: the update is undone from memory (the migration's journal and map,
+   * every block the new version allocated, libc's state, the variables it
+   * shared), the rollback reported, and the old version rewound from its save
+   * buffer. The run loop then calls its main, which resumes at its update point.
+   */
+  resumeStopped(cp: Checkpoint, old: Version, result: { id: number; to?: string; stage: UpdateStage; reason: string; pause: number }): Version {
+    const rt = this.mem.rt;
+    let freed = 0, restored = 0;
+    try { restored = rt.__kitsune_xf_rollback(); } catch { /* it is the old state that matters */ }
+    try { freed = rt.__kitsune_track_rollback(); } catch { /* likewise */ }
+    for (const c of cp.cells) this.mem.u8.set(c.bytes, c.addr);
+    this.state.end();
+    this.current = old;
+    this.hasUpdated = cp.hasUpdated;
+    this.nextPath = cp.nextPath;
+    this.host.post({
+      type: 'update', result: {
+        id: result.id, outcome: 'rolled-back', from: old.meta.buildId, to: result.to, point: cp.point, stage: result.stage, reason: result.reason,
+        timings: { pause: result.pause }, freedAllocations: freed, restoredObjects: restored, snapshot: false, code: 'E_UPDATE_BUSY',
+      },
+    });
+    this.rewinding = cp.buffer;
+    old.exports.asyncify_start_rewind(cp.buffer.addr);
+    return old;
   }
 
   // ---- migrate: called from the new version's migration calls ---------------
@@ -318,9 +373,11 @@ export class Updater {
     if (!r) return 0;
     const t = now(), stage = r.stage;
     r.stage = 'migrate';
+    if (stage !== 'migrate') this.host.stage(r.msg.id, 'migrate');
     const result = f(r) ?? 0;
     // Back in the new main once the call returns; a failure keeps 'migrate'.
     r.stage = stage;
+    if (stage !== 'migrate') this.host.stage(r.msg.id, stage);
     r.migrateMillis += now() - t;
     return result;
   }
@@ -330,6 +387,7 @@ export class Updater {
   private commit(tx: Running): void {
     const rt = this.mem.rt;
     tx.stage = 'commit';
+    this.host.stage(tx.msg.id, 'commit');
     if (tx.trace) tx.trace.resumed = currentFrames();
     const commitStart = now();
     const hook = tx.next.exports._kitsune_mainupdate_xform;
