@@ -2,6 +2,7 @@
 // beside them (bench/report-*.svg), from the results `bench/run.ts` measured.
 // Also the statistics and table helpers the benchmark prints with.
 import type { PlaygroundBench } from './playground.js';
+import type { UpdatesResults } from './updates.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,8 @@ export interface Results {
   seconds: { build: number; total: number; sections?: Record<string, number> };
   /** The package as installed and in a page (bench/package.ts); absent in reports from before it. */
   package?: PackageResults;
+  /** bench/updates.ts: 10,000 updates in one process; `separateRun` when merged in from a run of its own. */
+  endurance?: UpdatesResults & { separateRun?: string };
 }
 
 // ---- writing -----------------------------------------------------------------
@@ -351,6 +354,26 @@ export function writeReport(r: Results, dir: URL): string[] {
       '"Build & update" pressed on each lesson\'s v2 while v1 runs, until the outcome is shown: the build (clang and Asyncify in the compile worker, --from the running version) and the update; beside it the program\'s own pause.', '',
       '| lesson | outcome | Build & update -> outcome | the program\'s pause |', '|---|---|---|---|',
       ...p.lessons.map((l) => `| ${l.lesson} | ${l.outcome} | ${(med(l.buildUpdate) / 1000).toFixed(2)} s | ${med(l.pause).toFixed(1)} ms |`), '');
+  }
+
+  // ---- 10. endurance
+  const e = r.endurance;
+  if (e) {
+    const m0 = e.memory[0], m1 = e.memory[e.memory.length - 1];
+    const window = e.updates >= 10_000 ? '1,000' : 'tenth of the';
+    md.push('## 10. Endurance: updates back and forth', '',
+      `bench/updates.ts: test/programs/counter.c updated ${n3(e.updates)} times in one process (v1→v2 and back), each update committed and the program's state checked after it (every counter it prints is a function of its tick count)${e.separateRun ? `; measured in a run of its own (${e.separateRun}, load average ${e.loadavg[0].toFixed(2)} at start, ${e.loadavg[1].toFixed(2)} at end)` : ''}. ${n3(e.updates)} updates in ${e.seconds.toFixed(0)} s.`, '');
+    md.push(fence(table(['', 'first', 'last', 'last ÷ first'], [
+      [`median pause, ${window} updates`, `${ms(e.first)} ms`, `${ms(e.last)} ms`, e.ratio.toFixed(2)],
+      ['Wasm memory', MB(m0.wasm), MB(m1.wasm), (m1.wasm / m0.wasm).toFixed(2)],
+      ['process RSS', MB(m0.rss), MB(m1.rss), (m1.rss / m0.rss).toFixed(2)],
+    ])), '', `Goal: the last ${window} updates' median pause within 1.5× of the first's (${e.ratio <= 1.5 ? 'met' : 'missed'}), memory flat after the first 100 (Wasm memory ${m1.wasm <= m0.wasm ? 'did not grow' : `grew by ${MB(m1.wasm - m0.wasm)}`}).`, '');
+    const fig = svg('endurance', lineChart({
+      title: `The pause across ${n3(e.updates)} updates`, subtitle: 'median of each 100 updates, whiskers min-max; counter.c v1→v2 and back',
+      xLabel: 'updates done', yLabel: 'pause, ms', labels: false, yFromZero: true,
+      series: [{ name: 'pause (unwind to commit)', points: e.buckets.map((b) => ({ x: b.at, median: b.median, min: b.min, max: Math.min(b.max, b.median * 4) })) }],
+    }));
+    md.push(`![endurance](${fig})`, '', 'Whiskers are clipped at 4× the median: a few updates in each hundred wait for the machine (garbage collection, another process).', '');
   }
 
   fs.writeFileSync(new URL('report.md', dir), md.join('\n'));

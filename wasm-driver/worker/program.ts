@@ -67,6 +67,7 @@ export class Program {
   private readonly linker: Linker;
   private readonly updater: Updater;
   private readonly cApi: CApi;
+  private readonly reclaim: Reclaim;
   private readonly argv: { argc: number; ptr: number };
   /** The address of __kitsune_state, which the host needs to raise requests. */
   readonly stateAddress: number;
@@ -96,7 +97,7 @@ export class Program {
     const state = new StateWord(o.memory, this.stateAddress);
     const runtimeSpBase = mem.rt.__stack_pointer.value as number;
     this.argv = cp ? cp.argv : this.writeArgv(o.args);
-    const reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0, runtimeReadOnly(o.runtime, mem));
+    const reclaim = this.reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0, runtimeReadOnly(o.runtime, mem));
     const migration = new Migration(mem, this.linker);
     this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
       post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
@@ -173,7 +174,7 @@ export class Program {
     throw new KitsuneError('E_LINK', `version ${v.meta.buildId} has no main function`);
   }
 
-  describeCrash(e: unknown): string { return this.linker.describeCrash(e); }
+  describeCrash(e: unknown): string { return this.linker.describeCrash(e) + this.reclaim.crashHint(); }
 
   /** After a crash: what the program printed but libc still held is not lost. */
   flushStdio(): void {

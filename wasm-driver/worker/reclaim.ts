@@ -1,5 +1,7 @@
 // Reclaiming an old version's memory after commit, off the update's pause.
-// Its stack is freed at commit. Its static data (string literals, constants)
+// Its stack is freed at commit: a pointer to one of its locals dangles then,
+// as in Kitsune. One kept in a variable is found at commit (the cells are few
+// and small) and reported, and a crash that follows recalls it. Its static data (string literals, constants)
 // and the cells of variables the new version did not keep may still be
 // pointed into from state no transform walked, so they are freed only when
 // no reference to them can exist. A conservative scan of live memory decides,
@@ -30,6 +32,8 @@ export class Reclaim {
   private garbageOf = 0;
   private nextScan = 0;
   private retry = FIRST_RETRY;
+  /** Variables found at commit pointing into a retired stack, for the crash report. */
+  private dangling: string[] = [];
 
   constructor(
     private readonly mem: ProgramMemory, private readonly post: (e: KitsuneEvent) => void, private readonly runtimeStackLow: () => number,
@@ -41,10 +45,11 @@ export class Reclaim {
    * At commit: `old` is dead; `movedObjects` old heap blocks wait to be
    * freed, and so do the cells of the variables the new version did not keep.
    */
-  retire(old: Version, running: Version, movedObjects: number, deadCells: { addr: number; size: number; key: string }[]): void {
+  retire(old: Version, oldSp: number, running: Version, movedObjects: number, deadCells: { addr: number; size: number; key: string }[]): void {
     const rt = this.mem.rt;
     this.garbage = movedObjects > 0;
     this.garbageOf = old.number;
+    this.findDangling(old, oldSp, running);
     // The old stack is dead now; clear it so that stale words there do not count as references.
     this.mem.u8.fill(0, old.stackBase, old.stackBase + old.stackSize);
     rt.free(old.stackBase);
@@ -52,7 +57,28 @@ export class Reclaim {
     for (const c of deadCells) this.pending.push({ lo: c.addr, hi: c.addr + Math.max(c.size, 1), version: old.number, lastScan: 0, reported: false, variable: c.key });
     this.nextScan = 0;
     this.retry = FIRST_RETRY;
-    void running;
+  }
+
+  /** Words of the running version's variables that point into the old stack's live frames, [sp, top). */
+  private findDangling(old: Version, sp: number, running: Version): void {
+    const lo = sp, hi = old.stackBase + old.stackSize, dv = this.mem.dv;
+    for (const h of running.homes.values()) {
+      for (let a = h.addr; a + 4 <= h.addr + h.size; a += 4) {
+        const w = dv.getUint32(a, true);
+        if (w < lo || w >= hi) continue;
+        const where = `\`${h.key.replace(/^.*\//, '')}\`${a > h.addr ? ` (at byte ${a - h.addr})` : ''}`;
+        const message = `${where} points into version ${old.number}'s stack (0x${w.toString(16)}), which the update freed: a pointer to a local dangles after an update, as in Kitsune. Keep such state in a global or the heap, or migrate it with MIGRATE_LOCAL`;
+        this.dangling.push(message);
+        this.post({ type: 'notice', message: `kitsune: warning: ${message}` });
+        break;
+      }
+    }
+    if (this.dangling.length > 8) this.dangling.splice(0, this.dangling.length - 8);
+  }
+
+  /** For a crash report after an update: the dangling pointers found at commit. */
+  crashHint(): string {
+    return this.dangling.length ? `\n(after an update: ${this.dangling.join('; ')})` : '';
   }
 
   /** What waits to be freed, written down for a fresh worker (update.ts). */

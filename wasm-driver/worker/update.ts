@@ -401,7 +401,7 @@ export class Updater {
     const { old, next } = tx;
     if (tx.buffer.heap) rt.free(tx.buffer.addr);
     const deadCells = this.linker.adopt(next);
-    this.reclaim.retire(old, next, movedObjects, deadCells);
+    this.reclaim.retire(old, tx.sp, next, movedObjects, deadCells);
     this.state.wantScan();
     this.state.end();
     this.current = next;
