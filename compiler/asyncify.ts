@@ -34,7 +34,8 @@ function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: n
     m.setFeatures(NODE20_FEATURES.reduce((f, n) => f | b.Features[n], 0));
     // Names must survive: function pointers are remapped by name.
     b.setDebugInfo(true);
-    b.setPassArgument('asyncify-imports', UPDATE_IMPORT);
+    // invoke_*: the calls of a function that calls setjmp (runtime/include/setjmp.h) go through the host, and an update point may lie beyond them.
+    b.setPassArgument('asyncify-imports', `${UPDATE_IMPORT},env.invoke_*`);
     b.setPassArgument('asyncify-ignore-indirect', ignoreIndirect ? '' : null);
     b.setOptimizeLevel(Math.min(optimize, 2));
     b.setShrinkLevel(0);

@@ -152,8 +152,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   ];
   // --export-all: function pointers move to the new version's function of
   // the same name, which must therefore exist and be found by name.
+  // -enable-emscripten-sjlj: setjmp/longjmp without Wasm exceptions, which Asyncify cannot unwind (include/setjmp.h).
   const link = (irs: string[]) => [
-    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fdiagnostics-color=never',
+    `-O${opt}`, '-g', '-fPIC', '-shared', '-nostartfiles', '-mno-extended-const', '-fdiagnostics-color=never', '-mllvm', '-enable-emscripten-sjlj',
     '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,--unresolved-symbols=import-dynamic',
     '-Wl,--shared-memory', '-Wl,--no-check-features', '-Wl,--export-all',
     ...ENTRY_EXPORTS.map((e) => `-Wl,--export-if-defined=${e}`),

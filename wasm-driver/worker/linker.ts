@@ -25,6 +25,7 @@ import type { DylinkInfo } from '../../format/wasm-sections.js';
 import type { ProgramMemory } from './memory.js';
 import type { Home, Version, VersionExports } from './version.js';
 import { transformerOf } from './kitsune-api.js';
+import { LONGJMP } from './runtime.js';
 
 /**
  * Imports that versions take from the runtime's wrappers (`__kitsune_NAME`)
@@ -41,6 +42,9 @@ const TRACKED = [
 const CALLBACK_CALLS = ['qsort', 'qsort_r', 'bsearch', 'tsearch', 'tfind', 'tdelete', 'twalk', 'lsearch', 'lfind', 'scandir', 'nftw', 'ftw'];
 
 export type HostFunctions = Record<string, (...a: number[]) => number | void>;
+
+/** Where the addresses of host calls start: far above any table slot (see invoke). */
+const HOST_CALL_BASE = 0xf000_0000;
 type Funcref = ((...a: unknown[]) => unknown) | null;
 
 /** The table and the bindings of the process, as a fresh worker takes them over. */
@@ -183,6 +187,7 @@ export class Linker {
     const gotFunc = new Map<string, WebAssembly.Global>();
     const missing: string[] = [];
     const env: Record<string, WebAssembly.ImportValue> = {};
+    const hostCalls: HostFunctions[string][] = [];
     {
       for (const imp of WebAssembly.Module.imports(module)) {
         if (imp.module === 'env') {
@@ -193,13 +198,17 @@ export class Linker {
           else if (n === '__memory_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, dataBase);
           else if (n === '__table_base') env[n] = new WebAssembly.Global({ value: 'i32', mutable: false }, tableBase);
           else if (n in host) env[n] = host[n];
+          else if (n.startsWith('invoke_')) env[n] = this.invoke(version, n, hostCalls);
           else if (TRACKED.includes(n) && rt[`__kitsune_${n}`] !== undefined) env[n] = rt[`__kitsune_${n}`] as WebAssembly.ImportValue;
           else if (CALLBACK_CALLS.includes(n) && typeof rt[n] === 'function') env[n] = this.guardCallbacks(rt[n] as (...a: number[]) => number);
           else if (rt[n] !== undefined) env[n] = rt[n] as WebAssembly.ImportValue;
           else missing.push(`${n} (${imp.kind})`);
         } else if (imp.module === 'GOT.mem') gotMem.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
-        else if (imp.module === 'GOT.func') gotFunc.set(imp.name, new WebAssembly.Global({ value: 'i32', mutable: true }, 0));
-        else missing.push(`${imp.module}.${imp.name}`);
+        else if (imp.module === 'GOT.func') {
+          // A host call's address: only an invoke_* wrapper calls through it (a setjmp-calling function's calls), and a host function cannot sit in the table.
+          const g = new WebAssembly.Global({ value: 'i32', mutable: true }, imp.name in host ? HOST_CALL_BASE + hostCalls.push(host[imp.name]) - 1 : 0);
+          gotFunc.set(imp.name, g);
+        } else missing.push(`${imp.module}.${imp.name}`);
       }
     }
     return { env, gotMem, gotFunc, missing };
@@ -258,7 +267,7 @@ export class Linker {
         g.value = (key && version.homes.get(key)?.addr) ?? version.dataBase + (own.value as number);
       } else g.value = (rt[name] as WebAssembly.Global).value;
     }
-    for (const [name, g] of gotFunc) g.value = typeof ex[name] === 'function' ? version.slotOf.get(name)! : this.slots.get(`libc:${name}`)!;
+    for (const [name, g] of gotFunc) if ((g.value >>> 0) < HOST_CALL_BASE) g.value = typeof ex[name] === 'function' ? version.slotOf.get(name)! : this.slots.get(`libc:${name}`)!;
     for (const [slot, identity] of this.identities) {
       const lib = identity.startsWith('libc:');
       const fn = lib ? rt[identity.slice(5)] : ex[identity];
@@ -323,6 +332,7 @@ export class Linker {
     const rt = this.mem.rt as Record<string, WebAssembly.ExportValue>;
     const updating = this.undo.has(v);
     for (const [name, g] of got) {
+      if ((g.value >>> 0) >= HOST_CALL_BASE) continue;
       const own = v.exports[name];
       if (typeof own === 'function') {
         const slot = this.slotOf(name, updating ? undo.fresh : undefined);
@@ -414,6 +424,30 @@ export class Linker {
     }
   }
 
+  /**
+   * `invoke_<sig>(fn, ...args)`: how a function that calls setjmp makes its
+   * calls (include/setjmp.h). A longjmp thrown under it ends here: the stack
+   * pointers go back to where they were at the call and the lowered code
+   * reads __THREW__ to find its label. Stateless, so that Asyncify can unwind
+   * and rewind through it (asyncify.ts lists invoke_* as imports that may).
+   */
+  private invoke(version: Version, name: string, hostCalls: HostFunctions[string][]) {
+    const zero = name.charAt(7) === 'j' ? 0n : 0;
+    const rt = this.mem.rt, table = this.table;
+    return (fn: number, ...args: unknown[]) => {
+      const sp = version.sp.value as number, runtimeSp = rt.__stack_pointer.value as number;
+      try {
+        const f = (fn >>> 0) >= HOST_CALL_BASE ? hostCalls[(fn >>> 0) - HOST_CALL_BASE] : table.get(fn);
+        return (f as (...a: unknown[]) => unknown)(...args);
+      } catch (e) {
+        if (e !== LONGJMP) throw e;
+        version.sp.value = sp;
+        rt.__stack_pointer.value = runtimeSp;
+        return zero;
+      }
+    };
+  }
+
   private guardCallbacks(fn: (...a: number[]) => number) {
     return (...args: number[]) => {
       this.callbackDepth++;
@@ -457,6 +491,7 @@ function baseName(identity: string): string {
 
 /** What went wrong in a version's code, for people. */
 export function describeFailure(e: unknown): string {
+  if (e === LONGJMP) return 'longjmp() to a jmp_buf whose setjmp is not on the stack any more (its function returned, or the jmp_buf was filled by a version an update replaced)';
   if (e instanceof WebAssembly.RuntimeError) return `trap: ${e.message}`;
   if (e instanceof WebAssembly.LinkError) return `link error: ${e.message}`;
   return messageOf(e);

@@ -15,10 +15,13 @@ export type RuntimeExports = Record<string, WebAssembly.ExportValue> & {
   __kitsune_xf_commit(): number; __kitsune_xf_map_base(): number; __kitsune_xf_map_capacity(): number; __kitsune_xf_rollback(): number; __kitsune_xf_failed(): number; __kitsune_xf_release(budget: number): number;
 };
 
+/** What longjmp throws (runtime/kitsune_setjmp.c); the linker's invoke_* wrappers catch it. */
+export const LONGJMP: unique symbol = Symbol('longjmp');
+
 /** `again`: the process's runtime instantiated anew in a fresh worker (update.ts): its memory is initialised already. */
 export function instantiateRuntime(module: WebAssembly.Module, memory: WebAssembly.Memory, table: WebAssembly.Table, wasi: WebAssembly.ModuleImports, again = false): RuntimeExports {
   const instance = new WebAssembly.Instance(module, {
-    env: { memory, __indirect_function_table: table },
+    env: { memory, __indirect_function_table: table, __kitsune_throw_longjmp: () => { throw LONGJMP; } },
     wasi_snapshot_preview1: wasi,
   });
   const rt = instance.exports as RuntimeExports;
