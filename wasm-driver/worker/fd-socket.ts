@@ -69,7 +69,7 @@ export class SocketFd extends Fd {
       }
       if (this.nonblock || flags & MSG_DONTWAIT) return -E.AGAIN;
       // Reads restart after an update request (SA_RESTART), and after handlers installed with SA_RESTART.
-      if (this.waits.block(() => this.readiness(), READABLE, { restart: true, updateInterrupts: false }) === 'intr') return -E.INTR;
+      if (this.waits.block(() => this.readiness(), READABLE, { restart: true }) === 'intr') return -E.INTR;
     }
   }
 
@@ -96,7 +96,7 @@ export class SocketFd extends Fd {
       if (!errno) { sent += r.res.n as number; if (len === 0) break; continue; }
       if (errno !== E.AGAIN) return sent ? sent : -errno;
       if (dontWait) return sent ? sent : -E.AGAIN;
-      if (this.waits.block(() => this.readiness(), WRITABLE, { restart: true, updateInterrupts: false }) === 'intr') return sent ? sent : -E.INTR;
+      if (this.waits.block(() => this.readiness(), WRITABLE, { restart: true }) === 'intr') return sent ? sent : -E.INTR;
     }
     return sent;
   }

@@ -42,6 +42,8 @@ export interface PosixOptions {
   identityOf(slot: number): string | undefined;
   current(): Version;
   updating(): boolean;
+  /** Whether an update request of the host's waits for an update point: it ends one wait (waits.ts). */
+  requested(): boolean;
   /** The program is about to wait this long: reclaim old versions' memory then. */
   idle(ms: number): void;
 }
@@ -56,7 +58,7 @@ export class Posix {
   constructor(private readonly o: PosixOptions) {
     const { mem, shared } = o;
     this.signals = new Signals({ mem, shared, table: o.table, identityOf: o.identityOf, current: o.current, updating: o.updating });
-    this.waits = new Waits(shared, this.signals);
+    this.waits = new Waits(shared, this.signals, o.requested);
     this.files = new Files(shared, o.dirs);
     this.terminal = new Terminal({ mem, shared, fds: this.fds, isTTY: o.isTTY });
     this.fds.set(0, new StdinFd(mem, o.isTTY.stdin, shared, this.waits, () => this.terminal.raw));

@@ -80,6 +80,7 @@ export class Program {
     this.posix = new Posix({
       args: o.args, env: o.env, mem, shared: o.shared, isTTY: o.isTTY, dirs: o.dirs, write: o.host.write,
       table: () => this.linker.table, identityOf: (slot) => this.linker.identityOf(slot), current: running, updating: () => state.updating,
+      requested: () => state.requested && !updater?.selfRequestPending,
       idle: (ms) => { if (!updater?.busy) reclaim.idle(ms); },
     });
     const cp = o.resume;

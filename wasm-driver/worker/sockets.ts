@@ -114,8 +114,10 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
           return newFd;
         }
         if (errno !== E.AGAIN || s.nonblock) return px.fail(errno);
-        // An update request interrupts accept (EINTR), so that the loop reaches its update point.
-        const w = waits.block(() => s.readiness(), READABLE, { restart: true, updateInterrupts: true });
+        // An update request does not interrupt it (SA_RESTART, as with Kitsune's
+        // SIGUSR2): a blocking accept loop reaches its update point at the next
+        // connection. A server that should update while idle waits in poll or select.
+        const w = waits.block(() => s.readiness(), READABLE, { restart: true });
         if (w === 'intr') return px.fail(E.INTR);
       }
     },
