@@ -14,6 +14,7 @@ export const MSG_PEEK = 1, MSG_DONTWAIT = 0x40;
 export class SocketFd extends Fd {
   readonly filetype = FILETYPE.SOCKET_STREAM;
   constructor(
+    /** The host's number for the connection (host/sockets.ts) and its readiness word: the program's descriptor number unless dup2 moved it. */
     readonly fd: number, readonly family: 4 | 6, nonblock: boolean,
     private readonly mem: ProgramMemory, private readonly shared: SharedState, private readonly waits: Waits,
   ) {

@@ -94,7 +94,7 @@ export function wasiImports(c: WasiContext): WebAssembly.ModuleImports {
     fd_close: (fd: number) => {
       const f = fds.get(fd);
       if (!f) return E.BADF;
-      if (!f.closable) return E.SUCCESS;
+      if (!f.closable && fd <= 2) return E.SUCCESS;
       return fds.release(fd);
     },
     fd_sync: () => E.SUCCESS,
@@ -169,7 +169,7 @@ export function wasiImports(c: WasiContext): WebAssembly.ModuleImports {
     sock_accept: (fd: number) => { const s = sock(fd); return typeof s === 'number' ? -s : E.NOSYS; },
     sock_shutdown: (fd: number, how: number) => {
       const s = sock(fd);
-      return typeof s === 'number' ? -s : (c.shared.call({ op: 'sock.shutdown', fd, how }).res.errno as number) ?? 0;
+      return typeof s === 'number' ? -s : (c.shared.call({ op: 'sock.shutdown', fd: s.fd, how }).res.errno as number) ?? 0;
     },
 
     clock_res_get: (_id: number, out: number) => { mem.dv.setBigUint64(out, 1000n, true); return E.SUCCESS; },
