@@ -71,13 +71,14 @@ async function cmdRun(args: string[]): Promise<number> {
   const stackSize = a.values.stackSize ? stackSizeOf(a.values.stackSize as string) : undefined;
   const bench = a.values.bench ? fs.createWriteStream(a.values.bench as string, { flags: 'a' }) : undefined;
   let proc: KitsuneProcess | undefined;
+  let crashed = false;
   // A full-screen program in raw mode owns the terminal: the runner's own notes would garble it.
   const note = (text: string) => { if (!proc?.terminalRaw || !process.stderr.isTTY) process.stderr.write(text); };
   const onEvent = (e: KitsuneEvent) => {
     if (e.type === 'update') {
       note(`kitsune: ${formatResult(e.result)}\n`);
       bench?.write(JSON.stringify({ time: new Date().toISOString(), ...e.result }) + '\n');
-    } else if (e.type === 'crash') note(`kitsune: the program crashed: ${e.message}\n`);
+    } else if (e.type === 'crash') { crashed = true; note(`kitsune: the program crashed: ${e.message}\n`); }
     else if (e.type === 'update-deferred') note(`kitsune: update deferred at "${e.point}": ${e.reason}\n`);
     else if (e.type === 'refused') note(`kitsune: sandbox: ${e.message}\n`);
     else if (e.type === 'notice') note(`kitsune: ${e.message}\n`);
@@ -113,7 +114,8 @@ async function cmdRun(args: string[]): Promise<number> {
   process.off('exit', restore);
   control.close();
   bench?.end();
-  return code;
+  // What the runner says and what it returns agree: a reported crash is never a success (134, as for SIGABRT).
+  return crashed && code === 0 ? 134 : code;
 }
 
 async function cmdUpdate(args: string[]): Promise<number> {

@@ -1,8 +1,8 @@
 /*
  * File calls that wasi-libc leaves out, for programs built with kitsune-wasm:
- * readdir_r, umask, mkstemp and its relatives, and the process's resource
- * limits. Declared in runtime/include/ (dirent.h, sys/stat.h, stdlib.h,
- * sys/resource.h).
+ * readdir_r, umask, mkstemp and its relatives, the process's resource
+ * limits, realpath and sendfile. Declared in runtime/include/ (dirent.h,
+ * sys/stat.h, stdlib.h, sys/resource.h, sys/sendfile.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 /* struct dirent has room for NAME_MAX bytes here (runtime/include/__struct_dirent.h). */
@@ -175,4 +176,39 @@ char *realpath(const char *restrict path, char *restrict resolved) {
   if (!resolved) return strdup(out);
   memcpy(resolved, out, len + 1);
   return resolved;
+}
+
+/*
+ * sendfile: Linux's results by copying through a buffer. With `offset`, in_fd
+ * is read from *offset (its own offset untouched) and *offset advanced by
+ * what was written; without, in_fd's offset advances by what was written (a
+ * write that takes fewer bytes than were read puts the rest back with lseek).
+ */
+ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
+  char buf[16384];
+  size_t done = 0;
+  off_t pos = offset ? *offset : 0;
+  if (offset && pos < 0) { errno = EINVAL; return -1; }
+  while (done < count) {
+    size_t want = count - done < sizeof buf ? count - done : sizeof buf;
+    ssize_t n = offset ? pread(in_fd, buf, want, pos + (off_t)done) : read(in_fd, buf, want);
+    if (n < 0) { if (done) break; return -1; }
+    if (n == 0) break;
+    ssize_t w = 0;
+    int failed = 0;
+    while (w < n) {
+      ssize_t k = write(out_fd, buf + w, (size_t)(n - w));
+      if (k <= 0) { failed = 1; break; }
+      w += k;
+    }
+    if (!offset && w < n) lseek(in_fd, -(off_t)(n - w), SEEK_CUR);
+    done += (size_t)w;
+    if (failed) {
+      if (!done) { if (offset) *offset = pos; return -1; }
+      break;
+    }
+    if (n < (ssize_t)want) break;
+  }
+  if (offset) *offset = pos + (off_t)done;
+  return (ssize_t)done;
 }

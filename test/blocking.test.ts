@@ -1,6 +1,6 @@
 // Updates of programs that spend their time blocked: in sleep(), in a read
-// from stdin, in poll(). An update request cuts sleeps and polls short (like
-// a signal, EINTR) but not a blocking read (SA_RESTART): such a program
+// from stdin, in poll(). An update request cuts sleeps short and ends a
+// poll() with a timeout as a timeout, but not a blocking read (SA_RESTART): such a program
 // updates once its line arrives. demos/interactive shows both.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -123,7 +123,7 @@ test('waiting in poll() (v2): the update happens while idle, without input', asy
   const took = Date.now() - t0;
   assert.is(r.outcome, 'committed', JSON.stringify(r));
   assert.is(r.point, 'command');
-  // Well before poll()'s 5 s timeout: the request interrupted it (EINTR).
+  // Well before poll()'s 5 s timeout: the request ended it early, as a timeout.
   assert.ok(took < 2000 && r.timings.wait! < 1000, `the update took ${took} ms (waited ${r.timings.wait} ms): poll() was not interrupted`);
   await run.waitFor(/v2\.1> $/);
   assert.is(run.out().slice(before.length), '\nv2.1 took over: 2 items kept (1 done)\ntodo v2.1> ');

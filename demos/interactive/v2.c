@@ -6,8 +6,8 @@
  * interrupted by an update request (SA_RESTART semantics): a program waiting
  * in fgets() updates only once the next line arrives. So version 2 first
  * waits with poll() on fd 0 and a timeout, and reads only when input is
- * there. An update request interrupts poll() (it returns -1 with errno
- * EINTR, as with a signal), the loop goes back to its update point, and
+ * there. An update request ends poll() early as a timeout (it returns 0,
+ * as it does when nothing came), the loop goes back to its update point, and
  * the update happens at once, without any input. The timeout is a safety
  * net: a request that comes just before poll() starts waits at most that
  * long. Two details:
@@ -98,8 +98,8 @@ static void command(char *cmd) {
   }
 }
 
-/* > 0: a line (or end of input) is there to read; 0: timed out; -1 with
- * errno EINTR: interrupted, e.g. by an update request. */
+/* > 0: a line (or end of input) is there to read; 0: timed out (or ended
+ * early by an update request); -1 with errno EINTR: a signal's handler ran. */
 static int input_ready(int ms) {
   if (__freadahead(stdin) > 0) return 1;
   struct pollfd p = { .fd = 0, .events = POLLIN };

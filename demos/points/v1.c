@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
     if (!kitsune_is_updating_from("session")) {
       kitsune_update("accept");
       /* "Waiting for a connection". Interrupted by an update request, it goes
-       * back to the update point, as a server does with accept() and EINTR. */
+       * back to the update point, as a server does when poll() times out. */
       if (usleep(accept_ms * 1000) != 0) continue;
       current = open_session();
     }

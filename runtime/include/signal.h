@@ -2,7 +2,8 @@
  * kitsune-wasm POSIX overlay: <signal.h>. wasi-libc's header (with
  * _WASI_EMULATED_SIGNAL) has signal() and raise() only; the host adds
  * sigaction, kill, alarm and delivery of SIGINT, SIGTERM, SIGWINCH, SIGALRM,
- * SIGUSR1... to handlers at safe points (any call into the host).
+ * SIGUSR1... to handlers at safe points (any call into the host), and
+ * sigprocmask masks, enforced (sigset_t is Linux's: __typedef_sigset_t.h).
  */
 #ifndef _WASI_EMULATED_SIGNAL
 #define _WASI_EMULATED_SIGNAL
@@ -60,6 +61,8 @@ int sigdelset(sigset_t *, int);
 int sigismember(const sigset_t *, int);
 int sigprocmask(int, const sigset_t *__restrict, sigset_t *__restrict);
 int sigpending(sigset_t *);
+int sigsuspend(const sigset_t *);
+int pthread_sigmask(int, const sigset_t *__restrict, sigset_t *__restrict);
 int siginterrupt(int, int);
 
 #ifdef __cplusplus

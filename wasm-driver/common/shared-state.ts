@@ -34,6 +34,8 @@ export const enum Ctl {
   /** The outbox, a byte ring of sends the host performs asynchronously: bytes written (by the worker) and taken (by the host). */
   OutHead = 15,
   OutTail = 16,
+  /** Bit n: the program blocks signal n (sigprocmask): it stays pending until unblocked. */
+  BlockedSignals = 17,
   Words = 20,
 }
 

@@ -17,12 +17,14 @@ export class HostSignals {
   /** `notice`: what the host says to the user (a `notice` event). */
   constructor(private readonly shared: SharedState, private readonly notice: (message: string) => void = () => {}) {}
 
-  /** Sends `signo`: pending until the program's next safe point, or `kill()` for a default action that ends it. */
+  /** Sends `signo`: pending until the program's next safe point (or until it unblocks it), or `kill()` for a default action that ends it. */
   send(signo: number, kill: () => void): void {
     const bit = 1 << signo;
     if (Atomics.load(this.shared.ctl, Ctl.IgnoredSignals) & bit) return;
     const handled = Atomics.load(this.shared.ctl, Ctl.HandledSignals) & bit;
-    if (!handled && !DEFAULT_IGNORED.has(signo)) { kill(); return; }
+    // A blocked signal stays pending, whatever its action, until the program unblocks it.
+    const blocked = Atomics.load(this.shared.ctl, Ctl.BlockedSignals) & bit;
+    if (!handled && !blocked && !DEFAULT_IGNORED.has(signo)) { kill(); return; }
     this.shared.raise(signo);
   }
 

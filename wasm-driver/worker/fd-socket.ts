@@ -14,6 +14,7 @@ export const MSG_PEEK = 1, MSG_DONTWAIT = 0x40;
 export class SocketFd extends Fd {
   readonly filetype = FILETYPE.SOCKET_STREAM;
   constructor(
+    /** The host's number for the connection (host/sockets.ts) and its readiness word: the program's descriptor number unless dup2 moved it. */
     readonly fd: number, readonly family: 4 | 6, nonblock: boolean,
     private readonly mem: ProgramMemory, private readonly shared: SharedState, private readonly waits: Waits,
   ) {
@@ -69,7 +70,7 @@ export class SocketFd extends Fd {
       }
       if (this.nonblock || flags & MSG_DONTWAIT) return -E.AGAIN;
       // Reads restart after an update request (SA_RESTART), and after handlers installed with SA_RESTART.
-      if (this.waits.block(() => this.readiness(), READABLE, { restart: true, updateInterrupts: false }) === 'intr') return -E.INTR;
+      if (this.waits.block(() => this.readiness(), READABLE, { restart: true }) === 'intr') return -E.INTR;
     }
   }
 
@@ -96,7 +97,7 @@ export class SocketFd extends Fd {
       if (!errno) { sent += r.res.n as number; if (len === 0) break; continue; }
       if (errno !== E.AGAIN) return sent ? sent : -errno;
       if (dontWait) return sent ? sent : -E.AGAIN;
-      if (this.waits.block(() => this.readiness(), WRITABLE, { restart: true, updateInterrupts: false }) === 'intr') return sent ? sent : -E.INTR;
+      if (this.waits.block(() => this.readiness(), WRITABLE, { restart: true }) === 'intr') return sent ? sent : -E.INTR;
     }
     return sent;
   }

@@ -21,7 +21,8 @@ export type FdRecord =
   | { kind: 'stdio'; fd: 0 | 1 | 2; nonblock: boolean }
   | { kind: 'socket'; fd: number; family: 4 | 6; nonblock: boolean }
   | { kind: 'file'; hostFd: number; path: string; append: boolean; canRead: boolean; canWrite: boolean; pos: number; nonblock: boolean }
-  | { kind: 'dir'; path: string; preopen?: string };
+  | { kind: 'dir'; path: string; preopen?: string }
+  | { kind: 'pipe'; pipe: number; end: 'read' | 'write'; nonblock: boolean; data: Uint8Array };
 
 export abstract class Fd {
   abstract readonly filetype: number;
@@ -93,16 +94,28 @@ export class FdTable {
   }
 
   /**
-   * close(): the descriptor leaves the table. One the process had before an
-   * update under way is only set aside until commit, so that a rollback can
-   * give it back as it was.
+   * close(): the number leaves the table. What it named (an open file
+   * description, which dup() shares between numbers) is closed once no
+   * number names it; one the process had before an update under way is only
+   * set aside until commit, so that a rollback can give it back as it was.
    */
   release(fd: number): number {
     const f = this.fds.get(fd);
     if (!f) return E.BADF;
     this.fds.delete(fd);
+    for (const other of this.fds.values()) if (other === f) return E.SUCCESS;
     if (this.saved && [...this.saved.table.values()].some((s) => s.fd === f)) { this.saved.held.push(f); return E.SUCCESS; }
     return f.close();
+  }
+
+  /** Every descriptor object still open: in the table, or set aside for a rollback. */
+  live(): Set<Fd> {
+    const all = new Set(this.fds.values());
+    if (this.saved) {
+      for (const s of this.saved.table.values()) all.add(s.fd);
+      for (const f of this.saved.held) all.add(f);
+    }
+    return all;
   }
 
   /** An update begins: what the table holds now is what a rollback gives back. */

@@ -8,7 +8,10 @@ import { FdTable } from './fd.js';
 import { StdinFd, OutputFd } from './fd-stdio.js';
 import { DirFd, FileFd } from './fd-file.js';
 import { SocketFd } from './fd-socket.js';
-import type { FdRecord } from './fd.js';
+import { Pipe, PipeFd } from './fd-pipe.js';
+import { fdCalls } from './fd-calls.js';
+import { SIG } from '../common/signal-numbers.js';
+import type { Fd, FdRecord } from './fd.js';
 import { Files } from './files.js';
 import { Signals, type HostFn } from './signals.js';
 import { Terminal } from './terminal.js';
@@ -22,7 +25,9 @@ import type { Version } from './version.js';
 /** The process's POSIX state written down (worker restarts: update.ts). */
 export interface PosixRecord {
   fds: [number, FdRecord][];
-  signals: [number, { index: number; flags: number; ignore: boolean }][];
+  signals: [number, { index: number; flags: number; ignore: boolean; mask?: number }][];
+  /** The signal mask (sigprocmask). */
+  mask?: number;
   termios: Uint8Array;
 }
 
@@ -42,6 +47,8 @@ export interface PosixOptions {
   identityOf(slot: number): string | undefined;
   current(): Version;
   updating(): boolean;
+  /** Whether an update request of the host's waits for an update point: it ends one wait (waits.ts). */
+  requested(): boolean;
   /** The program is about to wait this long: reclaim old versions' memory then. */
   idle(ms: number): void;
 }
@@ -56,7 +63,7 @@ export class Posix {
   constructor(private readonly o: PosixOptions) {
     const { mem, shared } = o;
     this.signals = new Signals({ mem, shared, table: o.table, identityOf: o.identityOf, current: o.current, updating: o.updating });
-    this.waits = new Waits(shared, this.signals);
+    this.waits = new Waits(shared, this.signals, o.requested);
     this.files = new Files(shared, o.dirs);
     this.terminal = new Terminal({ mem, shared, fds: this.fds, isTTY: o.isTTY });
     this.fds.set(0, new StdinFd(mem, o.isTTY.stdin, shared, this.waits, () => this.terminal.raw));
@@ -65,7 +72,7 @@ export class Posix {
     this.fds.set(ROOT_FD, new DirFd(this.files, mem, '/', '/'));
   }
 
-  private saved: { signals: ReturnType<Signals['snapshot']>; termios: Uint8Array } | undefined;
+  private saved: { signals: ReturnType<Signals['snapshot']>; mask: number; termios: Uint8Array } | undefined;
 
   /**
    * An update begins: what the process owns here (descriptors, signal
@@ -73,33 +80,48 @@ export class Posix {
    */
   begin(): void {
     this.fds.begin();
-    this.saved = { signals: this.signals.snapshot(), termios: this.terminal.snapshot() };
+    this.saved = { signals: this.signals.snapshot(), mask: this.signals.mask, termios: this.terminal.snapshot() };
   }
   commit(): void { this.fds.commit(); this.saved = undefined; }
   rollback(): void {
     this.fds.rollback();
-    if (this.saved) { this.signals.restore(this.saved.signals); this.terminal.restore(this.saved.termios); }
+    if (this.saved) { this.signals.restore(this.saved.signals); this.signals.mask = this.saved.mask; this.terminal.restore(this.saved.termios); }
     this.saved = undefined;
   }
 
   /** What the process owns here, written down for a fresh worker to take over (undefined when a descriptor cannot move). */
   save(): PosixRecord | undefined {
     const fds = this.fds.records();
-    return fds && { fds, signals: [...this.signals.snapshot()], termios: this.terminal.snapshot() };
+    return fds && { fds, signals: [...this.signals.snapshot()], mask: this.signals.mask, termios: this.terminal.snapshot() };
   }
 
   /** In a fresh worker: the descriptors, dispositions and terminal mode of the one that was stopped. */
   restore(r: PosixRecord): void {
     const { mem, shared } = this.o;
-    for (const [n, f] of [...this.fds.entries()]) if (!r.fds.some(([m]) => m === n)) this.fds.delete(n);
+    const stdio = [0, 1, 2].map((n) => this.fds.get(n)!);
+    for (const [n] of [...this.fds.entries()]) this.fds.delete(n);
+    // Numbers that name one description (dup) get one object again, found by what it holds outside the worker.
+    const made = new Map<string, Fd>();
+    const pipes = new Map<number, Pipe>();
     for (const [n, x] of r.fds) {
-      if (x.kind === 'stdio') { this.fds.get(n)!.nonblock = x.nonblock; continue; }
-      const f = x.kind === 'socket' ? new SocketFd(x.fd, x.family, x.nonblock, mem, shared, this.waits)
-        : x.kind === 'file' ? Object.assign(new FileFd(this.files, mem, x.hostFd, x.path, x.append, x.canRead, x.canWrite), { pos: x.pos, nonblock: x.nonblock })
-        : new DirFd(this.files, mem, x.path, x.preopen);
+      const key = x.kind === 'stdio' ? `stdio ${x.fd}` : x.kind === 'socket' ? `socket ${x.fd}` : x.kind === 'file' ? `file ${x.hostFd}`
+        : x.kind === 'pipe' ? `pipe ${x.pipe} ${x.end}` : `dir ${n}`;
+      let f = made.get(key);
+      if (!f) {
+        if (x.kind === 'pipe' && !pipes.has(x.pipe)) pipes.set(x.pipe, new Pipe(x.pipe, x.data));
+        f = x.kind === 'stdio' ? stdio[x.fd]
+          : x.kind === 'socket' ? new SocketFd(x.fd, x.family, x.nonblock, mem, shared, this.waits)
+          : x.kind === 'file' ? Object.assign(new FileFd(this.files, mem, x.hostFd, x.path, x.append, x.canRead, x.canWrite), { pos: x.pos })
+          : x.kind === 'pipe' ? new PipeFd(pipes.get(x.pipe)!, x.end, x.nonblock, this.pipeContext)
+          : new DirFd(this.files, mem, x.path, x.preopen);
+        if ('nonblock' in x) f.nonblock = x.nonblock;
+        made.set(key, f);
+      }
       this.fds.set(n, f);
     }
+    for (const id of pipes.keys()) this.pipes = Math.max(this.pipes, id);
     this.signals.restore(new Map(r.signals));
+    this.signals.mask = r.mask ?? 0;
     this.terminal.restore(r.termios);
   }
 
@@ -117,14 +139,22 @@ export class Posix {
     this.o.mem.dv.setUint32(g.value as number, p, true);
   }
 
+  /** Pipes made so far: each has a number of its own, for records. */
+  private pipes = 0;
+  private get pipeContext() {
+    return { mem: this.o.mem, waits: this.waits, brokenPipe: () => { this.signals.raise(SIG.PIPE); } };
+  }
+
   /** The POSIX calls version `v` imports by name. */
   functions(): Record<string, HostFn> {
     const { mem, shared } = this.o;
     return {
       ...socketCalls({ mem, shared, fds: this.fds, waits: this.waits }),
+      ...fdCalls({ ...this.pipeContext, fds: this.fds, nextPipe: () => ++this.pipes }),
       ...this.signals.functions(),
       ...this.terminal.functions(),
       ...timeCalls(mem, this.waits, this.o.idle),
+      sigsuspend: (set) => this.signals.suspend(set, () => { while (this.waits.sleep(3600_000)); }),
     };
   }
 }

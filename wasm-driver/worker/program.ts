@@ -80,6 +80,7 @@ export class Program {
     this.posix = new Posix({
       args: o.args, env: o.env, mem, shared: o.shared, isTTY: o.isTTY, dirs: o.dirs, write: o.host.write,
       table: () => this.linker.table, identityOf: (slot) => this.linker.identityOf(slot), current: running, updating: () => state.updating,
+      requested: () => state.requested && !updater?.selfRequestPending,
       idle: (ms) => { if (!updater?.busy) reclaim.idle(ms); },
     });
     const cp = o.resume;
@@ -88,7 +89,7 @@ export class Program {
       mem.rt.__stack_pointer.value = cp.runtimeSp;
       this.posix.restore(cp.posix);
       // Sockets the stopped new version opened live on the host: only the old version's stay.
-      o.shared.call({ op: 'sock.keep', fds: cp.posix.fds.filter(([, r]) => r.kind === 'socket').map(([n]) => n) });
+      o.shared.call({ op: 'sock.keep', fds: cp.posix.fds.flatMap(([, r]) => (r.kind === 'socket' ? [r.fd] : [])) });
     } else {
       this.posix.runtimeReady();
       if (o.lineBuffered) lineBufferStdout(mem.rt, o.memory);

@@ -7,6 +7,10 @@
 // A blocking call that a handler interrupts returns EINTR unless the handler
 // was installed with SA_RESTART and the call is one Linux restarts (read,
 // recv, send, accept); poll, select and the sleeps always return EINTR.
+// The signal mask (sigprocmask) is the process's too: a blocked signal stays
+// pending, whatever its action, until it is unblocked, and is delivered
+// then, before sigprocmask returns. sigset_t is Linux's 128 bytes
+// (runtime/include/__typedef_sigset_t.h): bit n-1 is signal n.
 import { Ctl, type SharedState } from '../common/shared-state.js';
 import { E } from '../common/errno.js';
 import { SIG, DEFAULT_IGNORED } from '../common/signal-numbers.js';
@@ -15,7 +19,12 @@ import type { ProgramMemory } from './memory.js';
 import type { Version } from './version.js';
 import type { SignalDelivery } from './waits.js';
 
-const SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_RESETHAND = 0x80000000;
+const SA_SIGINFO = 4, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+/** <signal.h>'s layouts: sigset_t is 128 bytes; struct sigaction is the handler, sa_mask, sa_flags, sa_restorer. */
+const SIGSET_BYTES = 128, SA_MASK = 4, SA_FLAGS = 4 + SIGSET_BYTES, SIGACTION_BYTES = SA_FLAGS + 8;
+const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+/** Signals that can never be blocked. */
+const UNBLOCKABLE = (1 << SIG.KILL) | (1 << SIG.STOP) | 1;
 
 export type HostFn = (...a: number[]) => number | void;
 
@@ -36,12 +45,16 @@ interface Disposition {
   index: number;
   flags: number;
   ignore: boolean;
+  /** sa_mask: signals blocked while the handler runs (bit n: signal n). */
+  mask?: number;
 }
 
 export class Signals implements SignalDelivery {
   private disp = new Map<number, Disposition>();
   private delivering = false;
   private siginfo = 0;
+  /** The blocked signals (bit n: signal n), published for the host in Ctl.BlockedSignals. */
+  private blocked = 0;
   /** Whether every handler the last delivery ran had SA_RESTART. */
   lastRestart = true;
 
@@ -50,6 +63,52 @@ export class Signals implements SignalDelivery {
   /** The dispositions as they are, for a rollback to put back (restore). */
   snapshot(): Map<number, Disposition> { return new Map([...this.disp].map(([n, d]) => [n, { ...d }])); }
   restore(saved: Map<number, Disposition>): void { this.disp = new Map(saved); this.publish(); }
+
+  /** The signal mask, for a rollback or a fresh worker to put back. */
+  get mask(): number { return this.blocked; }
+  set mask(m: number) {
+    this.blocked = (m & ~UNBLOCKABLE) >>> 0;
+    Atomics.store(this.c.shared.ctl, Ctl.BlockedSignals, this.blocked | 0);
+  }
+
+  /** A sigset_t in memory as a mask (signals 1-31: the only ones there are here). */
+  private readSet(ptr: number): number { return (this.c.mem.dv.getUint32(ptr, true) << 1) >>> 0; }
+  private writeSet(ptr: number, mask: number): void {
+    this.c.mem.u8.fill(0, ptr, ptr + SIGSET_BYTES);
+    this.c.mem.dv.setUint32(ptr, mask >>> 1, true);
+  }
+
+  /** sigprocmask(): the old mask to *old, the new one from *set; pending signals it unblocks are delivered now. */
+  private procmask(how: number, set: number, old: number): number {
+    const cur = this.blocked;
+    let next = cur;
+    if (set) {
+      const s = this.readSet(set);
+      if (how === SIG_BLOCK) next = cur | s;
+      else if (how === SIG_UNBLOCK) next = cur & ~s;
+      else if (how === SIG_SETMASK) next = s;
+      else return E.INVAL;
+    }
+    if (old) this.writeSet(old, cur);
+    this.mask = next;
+    if (Atomics.load(this.c.shared.ctl, Ctl.PendingSignals) & ~this.blocked) this.deliver();
+    return 0;
+  }
+
+  /**
+   * sigsuspend(): waits with the mask *set until a handler has run (or an
+   * update request ends the wait, as it ends pause), then puts the mask back.
+   */
+  suspend(set: number, wait: () => void): number {
+    const before = this.blocked;
+    this.mask = this.readSet(set);
+    try {
+      if (!this.deliver()) wait();
+    } finally {
+      this.mask = before;
+    }
+    return this.c.mem.fail(E.INTR);
+  }
 
   /** True while a handler runs: an update point reached there cannot unwind (the host's frames are below it). */
   get inHandler(): boolean { return this.delivering; }
@@ -71,14 +130,14 @@ export class Signals implements SignalDelivery {
   }
 
   /** Installs a disposition; returns the previous table index. */
-  private install(signo: number, index: number, flags: number): number | null {
+  private install(signo: number, index: number, flags: number, mask = 0): number | null {
     if (signo < 1 || signo > 31 || signo === SIG.KILL || signo === SIG.STOP) return null;
     const old = this.disp.get(signo)?.index ?? 0;
     if (index === 0) this.disp.delete(signo);
     else if (this.isIgnoreFn(index)) this.disp.set(signo, { index, flags, ignore: true });
     else {
       if (!this.c.table().get(index)) return null;
-      this.disp.set(signo, { index, flags, ignore: false });
+      this.disp.set(signo, { index, flags, ignore: false, ...(mask ? { mask } : {}) });
     }
     this.publish();
     return old;
@@ -106,7 +165,7 @@ export class Signals implements SignalDelivery {
     this.delivering = true;
     try {
       for (;;) {
-        const pending = Atomics.load(ctl, Ctl.PendingSignals);
+        const pending = Atomics.load(ctl, Ctl.PendingSignals) & ~this.blocked;
         if (!pending) break;
         const signo = 31 - Math.clz32(pending & -pending);
         Atomics.and(ctl, Ctl.PendingSignals, ~(1 << signo));
@@ -121,12 +180,19 @@ export class Signals implements SignalDelivery {
         if (d.flags & SA_RESETHAND) { this.disp.delete(signo); this.publish(); }
         if (!(d.flags & SA_RESTART)) this.lastRestart = false;
         ran = true;
-        if (d.flags & SA_SIGINFO) {
-          if (!this.siginfo) this.siginfo = this.c.mem.rt.malloc(128);
-          this.c.mem.u8.fill(0, this.siginfo, this.siginfo + 128);
-          this.c.mem.dv.setInt32(this.siginfo, signo, true);
-          fn(signo, this.siginfo, 0);
-        } else fn(signo);
+        // While the handler runs, sa_mask and (without SA_NODEFER) the signal itself are blocked; then the mask is as it was.
+        const before = this.blocked;
+        this.mask = before | (d.mask ?? 0) | (d.flags & SA_NODEFER ? 0 : 1 << signo);
+        try {
+          if (d.flags & SA_SIGINFO) {
+            if (!this.siginfo) this.siginfo = this.c.mem.rt.malloc(128);
+            this.c.mem.u8.fill(0, this.siginfo, this.siginfo + 128);
+            this.c.mem.dv.setInt32(this.siginfo, signo, true);
+            fn(signo, this.siginfo, 0);
+          } else fn(signo);
+        } finally {
+          this.mask = before;
+        }
       }
     } finally {
       this.delivering = false;
@@ -157,14 +223,15 @@ export class Signals implements SignalDelivery {
       sigaction: (signo, act, oldact) => {
         if (signo < 1 || signo > 31) return px.fail(E.INVAL);
         const cur = this.disp.get(signo);
+        // Read before *oldact is written: the two may be one struct.
+        const next = act ? { index: px.dv.getUint32(act, true), flags: px.dv.getInt32(act + SA_FLAGS, true), mask: this.readSet(act + SA_MASK) } : undefined;
         if (oldact) {
-          px.u8.fill(0, oldact, oldact + 16);
+          px.u8.fill(0, oldact, oldact + SIGACTION_BYTES);
           px.dv.setUint32(oldact, cur?.index ?? 0, true);
-          px.dv.setInt32(oldact + 8, cur?.flags ?? 0, true);
+          this.writeSet(oldact + SA_MASK, cur?.mask ?? 0);
+          px.dv.setInt32(oldact + SA_FLAGS, cur?.flags ?? 0, true);
         }
-        if (act) {
-          if (this.install(signo, px.dv.getUint32(act, true), px.dv.getInt32(act + 8, true)) === null) return px.fail(E.INVAL);
-        }
+        if (next && this.install(signo, next.index, next.flags, next.mask) === null) return px.fail(E.INVAL);
         return 0;
       },
       raise: (signo) => this.raise(signo),
@@ -178,14 +245,16 @@ export class Signals implements SignalDelivery {
         if (d) d.flags = flag ? d.flags & ~SA_RESTART : d.flags | SA_RESTART;
         return 0;
       },
-      // sigset_t is one byte in wasi-libc: masks are accepted but not enforced.
-      sigemptyset: (set) => { px.u8[set] = 0; return 0; },
-      sigfillset: (set) => { px.u8[set] = 0xff; return 0; },
-      sigaddset: (set, n) => { if (n < 1 || n > 31) return px.fail(E.INVAL); if (n <= 8) px.u8[set] |= 1 << (n - 1); return 0; },
-      sigdelset: (set, n) => { if (n < 1 || n > 31) return px.fail(E.INVAL); if (n <= 8) px.u8[set] &= ~(1 << (n - 1)); return 0; },
-      sigismember: (set, n) => (n >= 1 && n <= 8 && px.u8[set] & (1 << (n - 1)) ? 1 : 0),
-      sigprocmask: (_how, _set, old) => { if (old) px.u8[old] = 0; return 0; },
-      sigpending: (set) => { px.u8[set] = Atomics.load(shared.ctl, Ctl.PendingSignals) >> 1 & 0xff; return 0; },
+      // Linux's sigset_t: signals 1 to 64, bit n-1 of the 128 bytes.
+      sigemptyset: (set) => { px.u8.fill(0, set, set + SIGSET_BYTES); return 0; },
+      sigfillset: (set) => { px.u8.fill(0, set, set + SIGSET_BYTES); px.u8.fill(0xff, set, set + 8); return 0; },
+      sigaddset: (set, n) => { if (n < 1 || n > 64) return px.fail(E.INVAL); px.u8[set + ((n - 1) >> 3)] |= 1 << ((n - 1) & 7); return 0; },
+      sigdelset: (set, n) => { if (n < 1 || n > 64) return px.fail(E.INVAL); px.u8[set + ((n - 1) >> 3)] &= ~(1 << ((n - 1) & 7)); return 0; },
+      sigismember: (set, n) => (n < 1 || n > 64 ? px.fail(E.INVAL) : px.u8[set + ((n - 1) >> 3)] & (1 << ((n - 1) & 7)) ? 1 : 0),
+      sigprocmask: (how, set, old) => { const e = this.procmask(how, set, old); return e ? px.fail(e) : 0; },
+      pthread_sigmask: (how, set, old) => this.procmask(how, set, old),
+      // The pending signals that are blocked (the others were delivered).
+      sigpending: (set) => { this.writeSet(set, Atomics.load(shared.ctl, Ctl.PendingSignals) & this.blocked); return 0; },
     };
   }
 }

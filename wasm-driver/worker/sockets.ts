@@ -4,7 +4,7 @@
 // host publishes, never spinning. TCP over IPv4 and IPv6 only.
 import { E } from '../common/errno.js';
 import { parseV4, parseV6, formatV6 } from '../common/ip-address.js';
-import { READABLE, type SharedState } from '../common/shared-state.js';
+import { READABLE, MAX_FDS, type SharedState } from '../common/shared-state.js';
 import type { FdTable } from './fd.js';
 import { SocketFd } from './fd-socket.js';
 import type { ProgramMemory } from './memory.js';
@@ -35,6 +35,17 @@ export interface SocketsContext { mem: ProgramMemory; shared: SharedState; fds: 
 export function socketCalls(c: SocketsContext): Record<string, HostFn> {
   const { mem: px, shared, fds, waits } = c;
   const call = (req: Record<string, unknown>, data?: Uint8Array) => shared.call(req, data);
+  /**
+   * The host's number for a new socket: the program's descriptor number,
+   * unless an open socket dup'ed elsewhere still has it.
+   */
+  const hostId = (want: number): number => {
+    const used = new Set<number>();
+    for (const f of fds.live()) if (f instanceof SocketFd) used.add(f.fd);
+    if (!used.has(want)) return want;
+    for (let id = 3; id < MAX_FDS; id++) if (!used.has(id)) return id;
+    return -1;
+  };
   /** The socket at `fd`, or -1 with errno set (EBADF, or ENOTSOCK for another kind). */
   const sockOr = (fd: number): SocketFd | -1 => {
     const s = fds.as(fd, SocketFd, E.NOTSOCK);
@@ -81,23 +92,26 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
       if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM) return px.fail(E.PROTONOSUPPORT);
       if (protocol !== 0 && protocol !== IPPROTO_TCP) return px.fail(E.PROTONOSUPPORT);
       const fd = fds.lowestFree();
-      if (fd < 0) return px.fail(E.MFILE);
+      const id = fd < 0 ? -1 : hostId(fd);
+      if (id < 0) return px.fail(E.MFILE);
       const family = domain === AF_INET ? 4 : 6;
-      const r = call({ op: 'sock.open', fd, family });
+      const r = call({ op: 'sock.open', fd: id, family });
       if (r.res.errno) return px.fail(r.res.errno as number);
-      fds.set(fd, new SocketFd(fd, family, (type & SOCK_NONBLOCK) !== 0, px, shared, waits));
+      fds.set(fd, new SocketFd(id, family, (type & SOCK_NONBLOCK) !== 0, px, shared, waits));
       return fd;
     },
     bind: (fd, addr, len) => {
-      if (sockOr(fd) === -1) return -1;
+      const s = sockOr(fd);
+      if (s === -1) return -1;
       const a = readAddr(addr, len);
       if (typeof a === 'number') return px.fail(a);
-      const r = call({ op: 'sock.bind', fd, host: a.host, port: a.port });
+      const r = call({ op: 'sock.bind', fd: s.fd, host: a.host, port: a.port });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     listen: (fd) => {
-      if (sockOr(fd) === -1) return -1;
-      const r = call({ op: 'sock.listen', fd });
+      const s = sockOr(fd);
+      if (s === -1) return -1;
+      const r = call({ op: 'sock.listen', fd: s.fd });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     accept4: (fd, addr, lenPtr, flags) => {
@@ -105,17 +119,20 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
       if (s === -1) return -1;
       for (;;) {
         const newFd = fds.lowestFree();
-        if (newFd < 0) return px.fail(E.MFILE);
-        const r = call({ op: 'sock.accept', fd, newFd });
+        const id = newFd < 0 ? -1 : hostId(newFd);
+        if (id < 0) return px.fail(E.MFILE);
+        const r = call({ op: 'sock.accept', fd: s.fd, newFd: id });
         const errno = r.res.errno as number;
         if (!errno) {
-          fds.set(newFd, new SocketFd(newFd, s.family, (flags & SOCK_NONBLOCK) !== 0, px, shared, waits));
+          fds.set(newFd, new SocketFd(id, s.family, (flags & SOCK_NONBLOCK) !== 0, px, shared, waits));
           writeAddr(addr, lenPtr, r.res.peer as { address: string; port: number; family: number });
           return newFd;
         }
         if (errno !== E.AGAIN || s.nonblock) return px.fail(errno);
-        // An update request interrupts accept (EINTR), so that the loop reaches its update point.
-        const w = waits.block(() => s.readiness(), READABLE, { restart: true, updateInterrupts: true });
+        // An update request does not interrupt it (SA_RESTART, as with Kitsune's
+        // SIGUSR2): a blocking accept loop reaches its update point at the next
+        // connection. A server that should update while idle waits in poll or select.
+        const w = waits.block(() => s.readiness(), READABLE, { restart: true });
         if (w === 'intr') return px.fail(E.INTR);
       }
     },
@@ -125,40 +142,44 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
       if (s === -1) return -1;
       const a = readAddr(addr, len);
       if (typeof a === 'number') return px.fail(a);
-      const r = call({ op: 'sock.connect', fd, host: a.host, port: a.port, nonblock: s.nonblock });
+      const r = call({ op: 'sock.connect', fd: s.fd, host: a.host, port: a.port, nonblock: s.nonblock });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     recv: (fd, buf, len, flags) => recvInto(fd, buf, len, flags),
     recvfrom: (fd, buf, len, flags, addr, lenPtr) => {
       const n = recvInto(fd, buf, len, flags);
-      if (n >= 0 && addr) { const r = call({ op: 'sock.name', fd, peer: true }); if (!r.res.errno) writeAddr(addr, lenPtr, r.res as never); }
+      const s = n >= 0 && addr ? fds.get(fd) : undefined;
+      if (s instanceof SocketFd) { const r = call({ op: 'sock.name', fd: s.fd, peer: true }); if (!r.res.errno) writeAddr(addr, lenPtr, r.res as never); }
       return n;
     },
     send: (fd, buf, len, flags) => sendFrom(fd, buf, len, flags),
     sendto: (fd, buf, len, flags) => sendFrom(fd, buf, len, flags),
     shutdown: (fd, how) => {
-      if (sockOr(fd) === -1) return -1;
+      const s = sockOr(fd);
+      if (s === -1) return -1;
       // wasi-libc: SHUT_RD 1, SHUT_WR 2, SHUT_RDWR 3.
       if (how < 1 || how > 3) return px.fail(E.INVAL);
-      const r = call({ op: 'sock.shutdown', fd, how });
+      const r = call({ op: 'sock.shutdown', fd: s.fd, how });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     setsockopt: (fd, level, name, valPtr, len) => {
-      if (sockOr(fd) === -1) return -1;
+      const s = sockOr(fd);
+      if (s === -1) return -1;
       const opt = OPTS[`${level}:${name}`];
       if (!opt) return px.fail(E.NOPROTOOPT);
       const value = len >= 4 ? px.dv.getInt32(valPtr, true) : len >= 1 ? px.u8[valPtr] : 0;
-      const r = call({ op: 'sock.setopt', fd, name: opt, value });
+      const r = call({ op: 'sock.setopt', fd: s.fd, name: opt, value });
       return r.res.errno ? px.fail(r.res.errno as number) : 0;
     },
     getsockopt: (fd, level, name, valPtr, lenPtr) => {
-      if (sockOr(fd) === -1) return -1;
+      const s = sockOr(fd);
+      if (s === -1) return -1;
       const opt = OPTS[`${level}:${name}`];
       if (!opt) return px.fail(E.NOPROTOOPT);
       let value: number;
       if (opt === 'type') value = SOCK_STREAM;
       else {
-        const r = call({ op: 'sock.getopt', fd, name: opt });
+        const r = call({ op: 'sock.getopt', fd: s.fd, name: opt });
         if (r.res.errno) return px.fail(r.res.errno as number);
         value = r.res.value as number;
       }
@@ -190,8 +211,9 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
   };
 
   function names(fd: number, addr: number, lenPtr: number, peer: boolean): number {
-    if (sockOr(fd) === -1) return -1;
-    const r = call({ op: 'sock.name', fd, peer });
+    const s = sockOr(fd);
+    if (s === -1) return -1;
+    const r = call({ op: 'sock.name', fd: s.fd, peer });
     if (r.res.errno) return px.fail(r.res.errno as number);
     writeAddr(addr, lenPtr, r.res as never);
     return 0;

@@ -126,6 +126,9 @@ export class Updater {
 
   get busy(): boolean { return this.tx !== undefined; }
 
+  /** The request waiting for an update point is the program's own (kitsune_signal_update). */
+  get selfRequestPending(): boolean { return this.selfRequested; }
+
   // ---- requests from C ---------------------------------------------------------
 
   /**

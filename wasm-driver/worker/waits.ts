@@ -1,11 +1,22 @@
 // How the program's blocking calls wait, in its worker: on Atomics.wait over
 // the channel's words, never spinning and never holding up the host thread.
 // Signals are delivered while waiting (a safe point), and decide, with the
-// update request, whether the wait ends early:
-// - an update request ends sleeps and accept() (so a loop reaches its update
-//   point) but restarts reads, as a signal installed with SA_RESTART would;
-// - a handler installed without SA_RESTART ends any wait with EINTR; with
-//   it, reads and sends go on waiting; sleeps always end.
+// update request, whether the wait ends early.
+//
+// An update request may only make a call return what it returns in normal
+// operation, so that a program never notices it (README, "Blocking calls"):
+// - sleeps end early (sleep() reports the seconds left, usleep() and
+//   nanosleep() EINTR with the time left), so a loop reaches its update point;
+// - poll() and select() with a timeout end as if it had passed (0 ready),
+//   without one with EINTR, as a signal would (wasi.ts);
+// - reads, recv(), send() and accept() on blocking descriptors go on waiting
+//   (SA_RESTART): the program reaches its point once they return.
+// Each request ends at most one wait: the first under way when it comes, or
+// the first to start after it while it is not yet taken, so that a request
+// made just before a wait is not missed and a loop that retries its timeouts
+// without passing an update point does not spin. A handler installed without
+// SA_RESTART ends any wait with EINTR; with it, reads and sends go on
+// waiting; sleeps, poll and select always end.
 import { Ctl, HANGUP, type SharedState } from '../common/shared-state.js';
 
 /** What the waits need from signal delivery (signals.ts). */
@@ -19,7 +30,16 @@ export interface SignalDelivery {
 export type WaitOutcome = 'ready' | 'intr' | 'timeout';
 
 export class Waits {
-  constructor(private readonly shared: SharedState, private readonly signals: SignalDelivery) {}
+  /** The request counter's value when a wait last answered a request. */
+  private answered: number;
+
+  /**
+   * `requested`: whether an update request of the host's is waiting for an
+   * update point (raised, not yet taken nor withdrawn).
+   */
+  constructor(private readonly shared: SharedState, private readonly signals: SignalDelivery, private readonly requested: () => boolean) {
+    this.answered = this.requestSeq;
+  }
 
   private get ctl() { return this.shared.ctl; }
 
@@ -31,35 +51,44 @@ export class Waits {
   /** Whether a delivery that just ran lets a restartable call go on. */
   get restart(): boolean { return this.signals.lastRestart; }
 
-  /** The update-request counter: a wait that sees it change was interrupted by a request. */
-  get requestSeq(): number { return Atomics.load(this.ctl, Ctl.SignalSeq); }
+  /** The update-request counter, bumped by the host with every request. */
+  private get requestSeq(): number { return Atomics.load(this.ctl, Ctl.SignalSeq); }
+
+  /**
+   * Whether a wait should end for an update request now: one is waiting for
+   * an update point and no wait has ended for it yet. True once per request.
+   */
+  updateRequested(): boolean {
+    const seq = this.requestSeq;
+    if (seq === this.answered || !this.requested()) return false;
+    this.answered = seq;
+    return true;
+  }
 
   /** Sleeps up to `ms`; false when an update request or a signal handler cut it short. */
   sleep(ms: number): boolean {
-    const seq = this.requestSeq;
     const deadline = performance.now() + ms;
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
-      if (this.requestSeq !== seq) return false;
       if (this.deliver()) return false;
       const left = deadline - performance.now();
       if (left <= 0) return true;
+      if (this.updateRequested()) return false;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left);
     }
   }
 
   /**
-   * Blocks until `readiness()` has one of `bits` (or a hangup or error).
-   * 'intr' when a handler ran that does not restart this call, or, for
-   * calls an update interrupts, when an update was requested.
+   * Blocks until `readiness()` has one of `bits` (or a hangup or error), for
+   * a read, recv, send or accept on a blocking descriptor. 'intr' when a
+   * handler ran that does not restart this call; update requests never end
+   * it (SA_RESTART).
    */
-  block(readiness: () => number, bits: number, o: { restart: boolean; updateInterrupts: boolean; deadline?: number }): WaitOutcome {
-    const seq = this.requestSeq;
+  block(readiness: () => number, bits: number, o: { restart: boolean; deadline?: number }): WaitOutcome {
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (readiness() & (bits | HANGUP | 8)) return 'ready';
       if (this.deliver() && !(o.restart && this.signals.lastRestart)) return 'intr';
-      if (o.updateInterrupts && this.requestSeq !== seq) return 'intr';
       const left = o.deadline === undefined ? Infinity : o.deadline - performance.now();
       if (left <= 0) return 'timeout';
       Atomics.wait(this.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);

@@ -94,7 +94,7 @@ export function wasiImports(c: WasiContext): WebAssembly.ModuleImports {
     fd_close: (fd: number) => {
       const f = fds.get(fd);
       if (!f) return E.BADF;
-      if (!f.closable) return E.SUCCESS;
+      if (!f.closable && fd <= 2) return E.SUCCESS;
       return fds.release(fd);
     },
     fd_sync: () => E.SUCCESS,
@@ -169,7 +169,7 @@ export function wasiImports(c: WasiContext): WebAssembly.ModuleImports {
     sock_accept: (fd: number) => { const s = sock(fd); return typeof s === 'number' ? -s : E.NOSYS; },
     sock_shutdown: (fd: number, how: number) => {
       const s = sock(fd);
-      return typeof s === 'number' ? -s : (c.shared.call({ op: 'sock.shutdown', fd, how }).res.errno as number) ?? 0;
+      return typeof s === 'number' ? -s : (c.shared.call({ op: 'sock.shutdown', fd: s.fd, how }).res.errno as number) ?? 0;
     },
 
     clock_res_get: (_id: number, out: number) => { mem.dv.setBigUint64(out, 1000n, true); return E.SUCCESS; },
@@ -193,10 +193,11 @@ export function wasiImports(c: WasiContext): WebAssembly.ModuleImports {
 }
 
 /**
- * Clock and descriptor subscriptions (poll, select). An update request
- * interrupts the wait with EINTR, as a signal does, so that the program
- * reaches its update point; so does a signal whose handler ran (poll and
- * select are never restarted).
+ * Clock and descriptor subscriptions (poll, select). A signal whose handler
+ * ran ends the wait with EINTR (poll and select are never restarted). An
+ * update request ends it as the call would end without one (waits.ts): with
+ * a timeout (a clock subscription) as if the timeout had passed, 0 ready;
+ * without one with EINTR, the only early return such a wait has.
  */
 function pollOneoff(c: WasiContext, inPtr: number, outPtr: number, n: number, neventsPtr: number): number {
   const { mem, fds, shared, waits } = c;
@@ -210,6 +211,7 @@ function pollOneoff(c: WasiContext, inPtr: number, outPtr: number, n: number, ne
     const clockNow = s.fd === 0 ? now() : performance.now();
     deadline = Math.min(deadline, s.flags & SUBCLOCKFLAGS_ABSTIME ? start + (ms - clockNow) : start + ms);
   }
+  const clocks = subs.filter((s) => s.tag === EVENTTYPE.CLOCK);
   const state = (s: Subscription) => {
     const f = fds.get(s.fd);
     if (!f) return { fire: true, error: E.BADF, hup: false };
@@ -218,17 +220,20 @@ function pollOneoff(c: WasiContext, inPtr: number, outPtr: number, n: number, ne
     return { fire: (r & (want | HANGUP | 8)) !== 0, error: 0, hup: (r & HANGUP) !== 0 };
   };
   const ready = () => subs.filter((s) => s.tag !== EVENTTYPE.CLOCK && state(s).fire);
-  const requestSeq = waits.requestSeq;
   let fired = ready();
   while (!fired.length) {
     const wake = Atomics.load(shared.ctl, Ctl.Wake);
-    if (waits.requestSeq !== requestSeq) return E.INTR;
     if (waits.deliver()) return E.INTR;
     fired = ready();
     if (fired.length) break;
+    if (deadline - performance.now() <= 0) { fired = clocks; break; }
+    if (waits.updateRequested()) {
+      if (!clocks.length) return E.INTR;
+      fired = clocks;
+      break;
+    }
     const left = deadline - performance.now();
-    if (left <= 0) { fired = subs.filter((s) => s.tag === EVENTTYPE.CLOCK); break; }
-    Atomics.wait(shared.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
+    Atomics.wait(shared.ctl, Ctl.Wake, wake, left === Infinity ? undefined : Math.max(0, left));
     fired = ready();
   }
   const dv = mem.dv;
