@@ -2,7 +2,16 @@
 // each measure with a 95% interval bootstrapped over its repeated runs, so a
 // verdict is "met" or "missed" only when the whole interval is on one side of
 // the goal, and "not decidable" when the interval straddles it.
-import type { Results } from './report.js';
+
+/** What the goals read of a run's results (report.ts Results has it all; declared here so that report.ts can import this file). */
+interface Samples { samples: number[]; median: number }
+export interface GoalInputs {
+  kv: { rps: { kitsune: number[]; native?: number[] } };
+  pause: { n: number; stages: { pause: Samples } }[];
+  pauseChanged: { n: number; migrateOverByHand: Samples }[];
+  steadyPrograms: { program: string; ratio: Samples }[];
+  steady: { program: string; ratioStats: Samples }[];
+}
 
 export interface Interval { estimate: number; lo: number; hi: number; n: number }
 export interface Goal { measure: string; goal: string; value?: Interval; verdict: 'met' | 'missed' | 'not decidable' | 'not measured'; note?: string }
@@ -32,7 +41,7 @@ function judge(measure: string, samples: number[] | undefined, goal: number, atL
   return { measure, goal: g, value: v, verdict: met ? 'met' : missed ? 'missed' : 'not decidable', ...(note ? { note } : {}) };
 }
 
-export function goals(r: Results): Goal[] {
+export function goals(r: GoalInputs): Goal[] {
   const out: Goal[] = [];
   const kv = r.kv.rps;
   out.push(judge('kv server requests/s, Kitsune ÷ native gcc -O2', kv.native ? kv.kitsune.map((k, i) => k / kv.native![i]!) : undefined, 0.77, true,

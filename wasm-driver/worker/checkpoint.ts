@@ -5,9 +5,11 @@
 // record, taken after the old stack was unwound and before the new version
 // ran. The memory itself is shared and stays; the rest lived in the stopped
 // worker's JS and is written down here.
-import type { LinkerRecord, VersionRecord } from './linker.js';
+import { Linker, type LinkerRecord, type VersionRecord } from './linker.js';
 import type { PosixRecord } from './posix.js';
-import type { ReclaimRecord } from './reclaim.js';
+import type { Reclaim, ReclaimRecord } from './reclaim.js';
+import type { ProgramMemory } from './memory.js';
+import type { Version } from './version.js';
 
 export interface Checkpoint {
   linker: LinkerRecord;
@@ -25,4 +27,24 @@ export interface Checkpoint {
   nextPath: string | null;
   /** The bytes of every variable of the old version: the new one may have written those it shares. */
   cells: { addr: number; bytes: Uint8Array }[];
+}
+
+/** The record of `old` where the unwind left it, taken before any of the new version's code runs. */
+export function checkpointOf(mem: ProgramMemory, linker: Linker, reclaim: Reclaim, old: Version, posix: PosixRecord,
+  rest: Pick<Checkpoint, 'runtimeSp' | 'buffer' | 'point' | 'argv' | 'hasUpdated' | 'nextPath'>): Checkpoint {
+  const cells = [...old.homes.values()].map((h) => ({ addr: h.addr, bytes: mem.u8.slice(h.addr, h.addr + h.size) }));
+  return { linker: linker.save(), version: Linker.versionRecord(old), posix, reclaim: reclaim.save(), cells, ...rest };
+}
+
+/**
+ * In the fresh worker: the update undone from memory (the migration's
+ * journal and map, every block the new version allocated, libc's state, the
+ * variables it shared). Returns what the rollback's report counts.
+ */
+export function undoFromMemory(mem: ProgramMemory, cp: Checkpoint): { freed: number; restored: number } {
+  let freed = 0, restored = 0;
+  try { restored = mem.rt.__kitsune_xf_rollback(); } catch { /* it is the old state that matters */ }
+  try { freed = mem.rt.__kitsune_track_rollback(); } catch { /* likewise */ }
+  for (const c of cp.cells) mem.u8.set(c.bytes, c.addr);
+  return { freed, restored };
 }

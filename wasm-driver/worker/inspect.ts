@@ -4,6 +4,7 @@
 // update (the playground); nothing here runs unless asked for.
 import type { UpdateTrace, VersionLayout, WasmFrame } from '../common/protocol.js';
 import type { Version } from './version.js';
+import type { ProgramMemory } from './memory.js';
 import { currentStack, parseWasmStack } from './stack-trace.js';
 
 /** Pairs of the address map passed on at most; a bigger map is cut (and says so). */
@@ -53,4 +54,10 @@ export function readAddressMap(memory: WebAssembly.Memory, base: number, capacit
   }
   addressMap.sort((a, b) => a.old - b.old);
   return { addressMap, addressMapTruncated: truncated };
+}
+
+/** With `inspect`: the memory up to the heap's top, unless it is too big to copy at every update. */
+export function memoryCopy<K extends 'before' | 'after'>(mem: ProgramMemory, key: K): { [k in K]?: Uint8Array } {
+  const top = mem.rt.__kitsune_heap_top();
+  return (top <= BEFORE_CAP ? { [key]: mem.u8.slice(0, top) } : {}) as { [k in K]?: Uint8Array };
 }

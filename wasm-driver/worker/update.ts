@@ -20,10 +20,10 @@ import { ExitSignal, KitsuneError, type ErrorCode } from '../../format/errors.js
 import { now } from '../common/clock.js';
 import type { StateWord } from '../common/state-word.js';
 import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage, UpdateStage, UpdateTrace } from '../common/protocol.js';
-import { layoutOf, currentFrames, wasmFrames, readAddressMap, BEFORE_CAP } from './inspect.js';
-import { currentStack } from './stack-trace.js';
-import { describeFailure, Linker, type HostFunctions } from './linker.js';
-import type { Checkpoint } from './checkpoint.js';
+import { layoutOf, currentFrames, wasmFrames, readAddressMap, memoryCopy } from './inspect.js';
+import { saveBuffer, savedRange, startUnwind, type SaveBuffer } from './save-buffer.js';
+import { describeFailure, type Linker, type HostFunctions } from './linker.js';
+import { checkpointOf, undoFromMemory, type Checkpoint } from './checkpoint.js';
 import type { PosixRecord } from './posix.js';
 import type { Migration, MigrationScope } from './migration.js';
 import type { Reclaim } from './reclaim.js';
@@ -32,12 +32,6 @@ import type { Version } from './version.js';
 
 /** asyncify_get_state(), named as GoogleChromeLabs' asyncify wrapper names it. */
 export const enum Asyncify { None = 0, Unwinding = 1, Rewinding = 2 }
-
-/** Bytes left between Asyncify's buffer and the old stack pointer at the unwind. */
-const STACK_RESERVE = 256;
-
-/** Asyncify's save area: in the free part of the old stack region, or a block of the runtime's heap when the stack is too deep for that. */
-export interface SaveBuffer { addr: number; end: number; heap: boolean }
 
 interface Unwinding {
   stage: 'unwind';
@@ -184,7 +178,7 @@ export class Updater {
     if (!this.state.claim()) return;
     const self = this.selfRequested;
     this.selfRequested = false;
-    const buffer = this.saveBuffer(v, name);
+    const buffer = saveBuffer(this.mem, v, name);
     if ('refused' in buffer) {
       // Nothing was unwound: the old version goes on, and the request is answered.
       this.host.post({ type: 'update', result: { id: self ? -1 : id, outcome: 'refused', from: v.meta.buildId, point: name, stage: 'unwind', reason: buffer.refused, timings: {}, code: 'E_STACK_DEPTH' } });
@@ -196,55 +190,27 @@ export class Updater {
   /**
    * The reclaim scan (reclaim.ts) runs with the stack unwound, so that every
    * live pointer is in memory, the program's Wasm locals included; then the
-   * stack is rewound and the program goes on from this update point.
+   * stack is rewound and the program goes on from this update point (settle).
    */
   private scanAt(v: Version): void {
-    const buffer = this.saveBuffer(v, 'a reclaim scan');
+    const buffer = saveBuffer(this.mem, v, 'a reclaim scan');
     if ('refused' in buffer) return; // too deep to unwind now: a later point will do
-    const dv = this.mem.dv;
-    dv.setUint32(buffer.addr, buffer.addr + 8, true);
-    dv.setUint32(buffer.addr + 4, buffer.end, true);
     this.scanning = { v, buffer, sp: v.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number };
-    v.exports.asyncify_start_unwind(buffer.addr);
-  }
-
-  /**
-   * Where Asyncify can save the stack as it is now. Asyncify checks its
-   * buffer's end only once the unwind is over, after writing past it, so the
-   * size is worked out first: the frames on the stack (V8's trace), each at
-   * most what its function's locals take (frameSaveBytes). The free part of
-   * the old stack region holds it when it is big enough; otherwise a block of
-   * the heap does; when neither can, the update is refused before anything
-   * is unwound.
-   */
-  private saveBuffer(v: Version, point: string): SaveBuffer | { refused: string } {
-    const stack = currentStack();
-    const own = stack[stack.length - 1]?.module;
-    let need = STACK_RESERVE, frames = 0;
-    for (const f of stack) if (f.module === own) { need += v.frames[f.index] ?? 256; frames++; }
-    const sp = v.sp.value as number, end = sp - STACK_RESERVE;
-    if (v.stackBase + 8 + need <= end) return { addr: v.stackBase, end, heap: false };
-    const p = this.mem.rt.malloc(need + 8);
-    if (!p) return { refused: `the stack at update point "${point}" is ${frames} frames deep and needs up to ${need} bytes to save; the heap has no room for them, so the update is refused and the old version goes on` };
-    return { addr: p, end: p + 8 + need, heap: true };
+    startUnwind(this.mem, v, buffer);
   }
 
   // ---- unwind ---------------------------------------------------------------
 
   private unwind(old: Version, point: string, requestId: number, buffer: SaveBuffer, self?: Promise<UpdateMessage | UpdateFailedMessage>): void {
-    const dataAddr = buffer.addr;
-    const dv = this.mem.dv;
-    dv.setUint32(dataAddr, dataAddr + 8, true);
-    dv.setUint32(dataAddr + 4, buffer.end, true);
     // Taken before the unwind starts, so the update's own timings leave it out.
     const trace: UpdateTrace | undefined = this.inspect
-      ? { unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false, ...this.memoryCopy('before') }
+      ? { unwound: currentFrames(), savedBytes: 0, resumed: [], addressMap: [], addressMapTruncated: false, ...memoryCopy(this.mem, 'before') }
       : undefined;
     this.tx = {
       stage: 'unwind', old, point, requestId, buffer, sp: old.sp.value as number, runtimeSp: this.mem.rt.__stack_pointer.value as number, unwoundAt: now(),
       ...(trace ? { trace } : {}), ...(self ? { self } : {}),
     };
-    old.exports.asyncify_start_unwind(dataAddr);
+    startUnwind(this.mem, old, buffer);
   }
 
   /**
@@ -259,7 +225,7 @@ export class Updater {
       this.scanning = undefined;
       v.sp.value = scan.sp;
       this.mem.rt.__stack_pointer.value = scan.runtimeSp;
-      this.reclaim.scanUnwound(v, [scan.buffer.addr + 8, this.mem.dv.getUint32(scan.buffer.addr, true)]);
+      this.reclaim.scanUnwound(v, savedRange(this.mem, scan.buffer));
       this.rewinding = scan.buffer;
       v.exports.asyncify_start_rewind(scan.buffer.addr);
       return v;
@@ -341,26 +307,18 @@ export class Updater {
   private saveCheckpoint(tx: Linking): void {
     const posix = this.process.save();
     if (!posix) return;
-    const cells = [...tx.old.homes.values()].map((h) => ({ addr: h.addr, bytes: this.mem.u8.slice(h.addr, h.addr + h.size) }));
-    this.host.checkpoint(tx.msg.id, {
-      linker: this.linker.save(), version: Linker.versionRecord(tx.old), posix, reclaim: this.reclaim.save(),
-      runtimeSp: tx.runtimeSp, buffer: tx.buffer, point: tx.point, argv: this.argv, hasUpdated: this.hasUpdated, nextPath: this.nextPath, cells,
-    });
+    this.host.checkpoint(tx.msg.id, checkpointOf(this.mem, this.linker, this.reclaim, tx.old, posix, {
+      runtimeSp: tx.runtimeSp, buffer: tx.buffer, point: tx.point, argv: this.argv, hasUpdated: this.hasUpdated, nextPath: this.nextPath,
+    }));
   }
 
   /**
    * In a fresh worker, after the host stopped the one a new version was stuck
-   * in: the update is undone from memory (the migration's journal and map,
-   * every block the new version allocated, libc's state, the variables it
-   * shared), the rollback reported, and the old version rewound from its save
-   * buffer. The run loop then calls its main, which resumes at its update point.
+   * in: the update is undone from memory, the rollback reported, and the old
+   * version rewound from its save buffer. The run loop then calls its main, which resumes at its update point.
    */
   resumeStopped(cp: Checkpoint, old: Version, result: { id: number; to?: string; stage: UpdateStage; reason: string; pause: number }): Version {
-    const rt = this.mem.rt;
-    let freed = 0, restored = 0;
-    try { restored = rt.__kitsune_xf_rollback(); } catch { /* it is the old state that matters */ }
-    try { freed = rt.__kitsune_track_rollback(); } catch { /* likewise */ }
-    for (const c of cp.cells) this.mem.u8.set(c.bytes, c.addr);
+    const { freed, restored } = undoFromMemory(this.mem, cp);
     this.state.end();
     this.current = old;
     this.hasUpdated = cp.hasUpdated;
@@ -425,15 +383,9 @@ export class Updater {
         id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
         timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind: tx.unwindMillis, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
         migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
-        ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart, ...this.memoryCopy('after') } } : {}),
+        ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart, ...memoryCopy(this.mem, 'after') } } : {}),
       },
     });
-  }
-
-  /** With `inspect`: the memory up to the heap's top, unless it is too big to copy at every update. */
-  private memoryCopy<K extends 'before' | 'after'>(key: K): { [k in K]?: Uint8Array } {
-    const top = this.mem.rt.__kitsune_heap_top();
-    return (top <= BEFORE_CAP ? { [key]: this.mem.u8.slice(0, top) } : {}) as { [k in K]?: Uint8Array };
   }
 
   // ---- rollback ----------------------------------------------------------------
