@@ -236,7 +236,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     variables,
     types: dwarf.types,
     tableFunctions: a.tableFunctions,
-    asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}) },
+    asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}), ...(a.threads ? { threads: true } : {}) },
     ...(plan?.code ? { xf: { entries: plan.entries, variables: plan.variables, types: plan.types } } : {}),
   };
   if (oldMeta) checkCompatible(oldMeta, meta, 'this build');

@@ -116,6 +116,8 @@ export class Updater {
     /** What the process owns outside the memory (descriptors, signal dispositions, the terminal: posix.ts), kept across the update. */
     private readonly process: { begin(): void; commit(): void; rollback(): void; save(): PosixRecord | undefined },
     private readonly argv: { argc: number; ptr: number },
+    /** Why the program cannot be updated now that it has threads, if it cannot (threads.ts). */
+    private readonly threadsRefusal: () => string | undefined = () => undefined,
   ) {}
 
   /** The update `v` runs in as its new version, before commit. */
@@ -166,7 +168,7 @@ export class Updater {
     }
     if (v === this.current && !this.state.requested && this.state.scanWanted) {
       this.state.scanTaken();
-      if (this.reclaim.due && !this.cannotUnwind()) this.scanAt(v);
+      if (this.reclaim.due && !this.cannotUnwind() && !this.threadsRefusal()) this.scanAt(v);
       return;
     }
     if (v !== this.current || !this.state.requested) return;
@@ -181,6 +183,11 @@ export class Updater {
     if (!this.state.claim()) return;
     const self = this.selfRequested;
     this.selfRequested = false;
+    const threads = this.threadsRefusal();
+    if (threads) {
+      this.host.post({ type: 'update', result: { id: self ? -1 : id, outcome: 'refused', from: v.meta.buildId, point: name, stage: 'unwind', reason: `update refused: ${threads}; it keeps running the old version`, timings: {}, code: 'E_UPDATE_BUSY' } });
+      return;
+    }
     const buffer = this.saveBuffer(v, name);
     if ('refused' in buffer) {
       // Nothing was unwound: the old version goes on, and the request is answered.

@@ -18,7 +18,18 @@ export interface SignalDelivery {
 
 export type WaitOutcome = 'ready' | 'intr' | 'timeout';
 
+/** Cooperative threads (threads.ts): a wait that lets the program's other threads run instead of blocking the process. */
+export interface Parker {
+  /** The wait the running thread was in when it switched out, taken as the call is made again: its request counter and deadline. */
+  resume(): { seq: number; deadline?: number } | undefined;
+  /** Waits until `ready()` may hold, running other threads meanwhile (it may throw to switch this one out); false when no switch is possible here. */
+  park(ready: () => boolean, saved: { seq: number; deadline?: number }, what: string): boolean;
+}
+
 export class Waits {
+  /** Set when the program has threads (threads.ts). */
+  parker: Parker | undefined;
+
   constructor(private readonly shared: SharedState, private readonly signals: SignalDelivery) {}
 
   private get ctl() { return this.shared.ctl; }
@@ -36,14 +47,16 @@ export class Waits {
 
   /** Sleeps up to `ms`; false when an update request or a signal handler cut it short. */
   sleep(ms: number): boolean {
-    const seq = this.requestSeq;
-    const deadline = performance.now() + ms;
+    const resumed = this.parker?.resume();
+    const seq = resumed?.seq ?? this.requestSeq;
+    const deadline = resumed?.deadline ?? performance.now() + ms;
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (this.requestSeq !== seq) return false;
       if (this.deliver()) return false;
       const left = deadline - performance.now();
       if (left <= 0) return true;
+      if (this.parker?.park(() => this.requestSeq !== seq || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0, { seq, deadline }, 'a sleep')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left);
     }
   }
@@ -54,7 +67,7 @@ export class Waits {
    * calls an update interrupts, when an update was requested.
    */
   block(readiness: () => number, bits: number, o: { restart: boolean; updateInterrupts: boolean; deadline?: number }): WaitOutcome {
-    const seq = this.requestSeq;
+    const seq = this.parker?.resume()?.seq ?? this.requestSeq;
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (readiness() & (bits | HANGUP | 8)) return 'ready';
@@ -62,6 +75,8 @@ export class Waits {
       if (o.updateInterrupts && this.requestSeq !== seq) return 'intr';
       const left = o.deadline === undefined ? Infinity : o.deadline - performance.now();
       if (left <= 0) return 'timeout';
+      const ready = () => (readiness() & (bits | HANGUP | 8)) !== 0 || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0 || (o.updateInterrupts && this.requestSeq !== seq);
+      if (this.parker?.park(ready, { seq, ...(o.deadline !== undefined ? { deadline: o.deadline } : {}) }, 'a blocking call (accept, recv, read)')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
     }
   }
@@ -73,6 +88,7 @@ export class Waits {
    */
   readStdin(max: number, deadline?: number): Uint8Array | null {
     const shared = this.shared;
+    const resumed = this.parker?.resume();
     for (;;) {
       const seq = Atomics.load(this.ctl, Ctl.Wake);
       if (shared.stdinAvailable() > 0) return shared.takeStdin(max);
@@ -80,6 +96,8 @@ export class Waits {
       if (this.deliver() && !this.signals.lastRestart) return null;
       const left = deadline === undefined ? Infinity : deadline - performance.now();
       if (left <= 0) return new Uint8Array(0);
+      const ready = () => shared.stdinAvailable() > 0 || shared.stdinClosed() || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0;
+      if (this.parker?.park(ready, { seq: resumed?.seq ?? 0, ...(deadline !== undefined ? { deadline } : {}) }, 'a read of stdin')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, seq, left === Infinity ? undefined : left);
     }
   }
