@@ -118,7 +118,8 @@ export class Threads implements Parker {
   constructor(private readonly o: ThreadsOptions) {}
 
   /** Threads alive, the main one included. */
-  get count(): number { return [...this.threads.values()].filter((t) => t.state !== 'done').length; }
+  get count(): number { return this.alive; }
+  private alive = 0;
 
   /** For an update's refusal: what each thread is doing. */
   describe(): string {
@@ -190,6 +191,7 @@ export class Threads implements Parker {
     };
     this.threads.set(t.id, t);
     this.order.push(t);
+    this.alive++;
     return t;
   }
 
@@ -251,6 +253,7 @@ export class Threads implements Parker {
 
   private finish(t: Thread, value: number): void {
     t.state = 'done';
+    this.alive--;
     t.retval = value;
     t.block = undefined;
     this.runDestructors(t);
