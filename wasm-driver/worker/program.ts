@@ -107,12 +107,12 @@ export class Program {
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
     };
-    const threads = this.threads = new Threads({ mem, shared: o.shared, table: () => this.linker.table, cannotSwitch: cannotUnwind, requestSeq: () => this.posix.waits.requestSeq });
+    const threads = this.threads = new Threads({ mem, shared: o.shared, table: () => this.linker.table, cannotSwitch: cannotUnwind, requestSeq: () => this.posix.waits.requestSeq, requested: () => state.requested });
     this.posix.waits.parker = threads;
     this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
       post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
     }, (v) => this.hostFunctions(v), cannotUnwind, !!o.inspect, this.posix, this.argv,
-    () => threads.count > 1 ? `the program has ${threads.count} threads (${threads.describe()}); updating a multi-threaded program is not supported yet` : undefined);
+    threads);
     if (cp) reclaim.restore(cp.reclaim);
     this.cApi = new CApi({
       mem, state, updater, migration, slotFor: (v, name) => this.linker.slotFor(v, name),

@@ -22,7 +22,8 @@
 // (compiler/asyncify.ts, THREAD_IMPORTS): a version built for threads says
 // so in its kitsune section (asyncify.threads), and one that is not cannot
 // create a thread.
-import { KitsuneError } from '../../format/errors.js';
+import { ExitSignal, KitsuneError } from '../../format/errors.js';
+import { describeFailure } from './linker.js';
 import { E as WasiE } from '../common/errno.js';
 import { Ctl, type SharedState } from '../common/shared-state.js';
 import { THREAD_SWITCH_CALLS } from '../../format/threads.js';
@@ -34,6 +35,8 @@ type HostFn = (...a: number[]) => number | void;
 
 /** The errno values the pthread calls return (wasi-libc's, WASI numbering). */
 const E = { ...WasiE, BUSY: 10, DEADLK: 16 } as const;
+
+const ended = (t: Thread) => t.state === 'done';
 
 /** asyncify_get_state() values (update.ts names them too). */
 const UNWINDING = 1, REWINDING = 2;
@@ -55,7 +58,12 @@ interface Block {
   /** Waits that end on something outside the program (I/O, a clock, a signal, an update request). */
   external: boolean;
   what: string;
+  /** Its condition can change without a wake-up (a withdrawn update request): the idle wait looks again every POLL_MS. */
+  poll?: boolean;
 }
+const POLL_MS = 50;
+/** How long relaunched threads have to reach their update points after the new main reached its own. */
+const RELAUNCH_MS = 5000;
 
 class Suspend {
   constructor(readonly block: Block) {}
@@ -66,6 +74,8 @@ class ThreadExit {
 
 export interface Thread {
   id: number;
+  /** The version whose instance holds its frames. */
+  v: Version;
   /** Calls the thread's bottom frame: main, or the start function through the table. */
   entry: () => number;
   start?: { slot: number; arg: number };
@@ -84,7 +94,14 @@ export interface Thread {
   specific: Map<number, number>;
   retval: number;
   detached: boolean;
-  joined: boolean;
+  /** Its MIGRATE_LOCAL notes, by version (Version.locals is the running thread's). */
+  localsBy: Map<Version, Map<string, { addr: number; size: number }>>;
+  /** The update point it parked at, while an update is requested. */
+  point?: string;
+  /** Relaunched by an update: the point its old self left from, the old self, and whether it is back at that point. */
+  updatingFrom?: string;
+  from?: Thread;
+  arrived?: boolean;
 }
 
 interface CondCall { phase: 'wait' | 'lock'; cond: number; mutex: number; count: number; deadline?: number; timedOut: boolean; interruptible: boolean; seq: number }
@@ -97,6 +114,8 @@ export interface ThreadsOptions {
   cannotSwitch(): string | undefined;
   /** The update-request counter (waits.ts): Kitsune's waits end when it moves. */
   requestSeq(): number;
+  /** Whether an update is requested and not yet taken. */
+  requested(): boolean;
 }
 
 export class Threads implements Parker {
@@ -114,6 +133,14 @@ export class Threads implements Parker {
   private switching = false;
   /** Switches done, for the benchmark. */
   switches = 0;
+  /** An update under way: 'updating' from the main thread's unwind to the commit or rollback. */
+  private phase: 'none' | 'updating' = 'none';
+  /** Moves whenever parked threads are to go on (a withdrawn, refused or rolled-back update). */
+  private gen = 0;
+  /** The update's relaunch: the old threads, and their new selves with the deadline to reach their points. */
+  private relaunched: { olds: Thread[]; news: Thread[]; deadline: number } | undefined;
+  /** Threads rewound by a switch (not by the update protocol): the wrapped call they re-enter stops the rewind. */
+  private rewindingThread = false;
 
   constructor(private readonly o: ThreadsOptions) {}
 
@@ -137,14 +164,17 @@ export class Threads implements Parker {
   run(v: Version, callMain: () => number): number {
     this.v = v;
     let main = this.threads.get(1);
-    if (!main) {
-      main = this.newThread(() => callMain(), v.stackBase, v.stackSize, false);
-      main.state = 'running';
-    }
+    if (!main) main = this.newThread(v, () => callMain(), v.stackBase, v.stackSize, false);
     main.entry = () => callMain();
+    main.v = v;
     main.stackBase = v.stackBase;
     main.stackSize = v.stackSize;
+    main.state = 'running';
+    main.block = undefined;
+    if (!main.localsBy.has(v)) main.localsBy.set(v, v.locals);
+    for (const [x, m] of main.localsBy) x.locals = m;
     this.cur = main;
+    this.rewindingThread = false;
     // The first call: main as the update protocol left it (fresh, or rewinding after a rollback).
     let enter = false;
     for (;;) {
@@ -155,13 +185,13 @@ export class Threads implements Parker {
         enter = true;
         r = t.entry();
       } catch (e) {
-        if (!(e instanceof ThreadExit)) throw e;
+        if (!(e instanceof ThreadExit)) throw t === main || e instanceof ExitSignal ? e : new KitsuneError('E_RUNTIME', `thread ${t.id}: ${describeFailure(e)}`);
         this.finish(t, e.value);
-        if (main.state === 'done' && this.count === 0) return this.ended(v);
+        if (ended(main) && this.count === 0) return this.ended(v);
         this.cur = this.pick();
         continue;
       }
-      const ex = this.v.exports;
+      const ex = t.v.exports;
       if (ex.asyncify_get_state() === UNWINDING) {
         if (!this.switching) return r; // the update protocol's unwind, from main
         ex.asyncify_stop_unwind();
@@ -173,7 +203,7 @@ export class Threads implements Parker {
       }
       if (t === main) return r;
       this.finish(t, r);
-      if (main.state === 'done' && this.count === 0) return this.ended(v);
+      if (ended(main) && this.count === 0) return this.ended(v);
       this.cur = this.pick();
     }
   }
@@ -184,10 +214,10 @@ export class Threads implements Parker {
     return 0;
   }
 
-  private newThread(entry: () => number, stackBase: number, stackSize: number, ownStack: boolean): Thread {
+  private newThread(v: Version, entry: () => number, stackBase: number, stackSize: number, ownStack: boolean, id = this.nextId++): Thread {
     const t: Thread = {
-      id: this.nextId++, entry, stackBase, stackSize, ownStack, sp: stackBase + stackSize, state: 'new',
-      errno: 0, specific: new Map(), retval: 0, detached: false, joined: false,
+      id, v, entry, stackBase, stackSize, ownStack, sp: stackBase + stackSize, state: 'new',
+      errno: 0, specific: new Map(), retval: 0, detached: false, localsBy: new Map([[v, v === this.v && id === 1 ? v.locals : new Map()]]),
     };
     this.threads.set(t.id, t);
     this.order.push(t);
@@ -198,12 +228,14 @@ export class Threads implements Parker {
   /** Makes `t` the running thread: its stack pointer and errno, and its frames rewound if it had switched out. */
   private enter(t: Thread): void {
     const { mem } = this.o;
-    this.v.sp.value = t.sp;
+    t.v.sp.value = t.sp;
     mem.dv.setInt32(mem.rt.errno.value as number, t.errno, true);
+    for (const [x, m] of t.localsBy) x.locals = m;
     this.switches++;
     if (t.state === 'suspended') {
       t.state = 'running';
-      this.v.exports.asyncify_start_rewind(t.stackBase);
+      this.rewindingThread = true;
+      t.v.exports.asyncify_start_rewind(t.stackBase);
     } else t.state = 'running';
   }
 
@@ -214,7 +246,7 @@ export class Threads implements Parker {
       const n = this.order.length;
       for (let i = 1; i <= n; i++) {
         const t = this.order[(from + i) % n];
-        if (t.state === 'suspended' && this.runnable(t)) { t.block = undefined; this.prune(); return t; }
+        if (t.state === 'suspended' && this.runnable(t)) { t.block = undefined; t.point = undefined; this.prune(); return t; }
         if (t.state === 'new') { this.prune(); return t; }
       }
       this.idle([]);
@@ -246,6 +278,7 @@ export class Threads implements Parker {
     if (blocked.some((b) => b.ready())) return;
     let until = Infinity;
     for (const b of blocked) if (b.deadline !== undefined) until = Math.min(until, b.deadline);
+    if (blocked.some((b) => b.poll)) until = Math.min(until, performance.now() + POLL_MS);
     const left = until - performance.now();
     if (left <= 0) return;
     Atomics.wait(ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
@@ -313,8 +346,8 @@ export class Threads implements Parker {
     for (;;) {
       const wake = Atomics.load(ctl, Ctl.Wake);
       if (b.ready()) return;
-      const left = b.deadline === undefined ? Infinity : b.deadline - performance.now();
-      if (left <= 0) return;
+      const left = Math.min(b.deadline === undefined ? Infinity : b.deadline - performance.now(), b.poll ? POLL_MS : Infinity);
+      if (b.deadline !== undefined && b.deadline <= performance.now()) return;
       Atomics.wait(ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
     }
   }
@@ -346,9 +379,12 @@ export class Threads implements Parker {
    */
   switching_(fn: HostFn): HostFn {
     return (...a: number[]) => {
-      const ex = this.v?.exports;
       // Rewinding into this call: the thread switched out here, and now runs again.
-      if (ex && this.depth === 0 && ex.asyncify_get_state() === REWINDING) ex.asyncify_stop_rewind();
+      if (this.rewindingThread && this.depth === 0) {
+        const ex = this.cur.v.exports;
+        if (ex.asyncify_get_state() === REWINDING) ex.asyncify_stop_rewind();
+        this.rewindingThread = false;
+      }
       this.depth++;
       try {
         const r = fn(...a);
@@ -367,7 +403,7 @@ export class Threads implements Parker {
   private switchOut(b: Block): void {
     const t = this.cur, { mem } = this.o;
     t.block = b;
-    t.sp = this.v.sp.value as number;
+    t.sp = t.v.sp.value as number;
     t.errno = mem.dv.getInt32(mem.rt.errno.value as number, true);
     const end = t.sp - STACK_RESERVE;
     if (end <= t.stackBase + 8 + 64) throw new KitsuneError('E_STACK_DEPTH', `thread ${t.id}'s stack region is full (${t.stackSize} bytes): no room to save its frames for a switch`);
@@ -375,7 +411,130 @@ export class Threads implements Parker {
     mem.dv.setUint32(t.stackBase + 4, end, true);
     t.state = 'suspended';
     this.switching = true;
-    this.v.exports.asyncify_start_unwind(t.stackBase);
+    t.v.exports.asyncify_start_unwind(t.stackBase);
+  }
+
+  // ---- updates: every thread at an update point, relaunched by the new version ----
+
+  /** Whether the running thread is not the main one. */
+  get inThread(): boolean { return !!this.cur && this.cur.id !== 1; }
+
+  private others(): Thread[] { return this.order.filter((t) => t.id !== 1 && t.state !== 'done' && this.threads.get(t.id) === t); }
+
+  /**
+   * A thread other than main reached update point `name` while an update is
+   * requested: it parks there until the update commits (then its new self
+   * goes on) or does not happen (then it goes on from here). Returns at once
+   * when no switch is possible here: the thread reaches a point again later.
+   */
+  parkAtPoint(name: string): void {
+    const t = this.cur;
+    if (this.depth !== 1 || this.o.cannotSwitch()) return;
+    t.point = name;
+    const g = this.gen;
+    this.wait({ ready: () => this.gen !== g || (this.phase === 'none' && !this.o.requested()), external: true, poll: true, what: `update point "${name}"` });
+    t.point = undefined;
+  }
+
+  /**
+   * Main reached update point `name` with an update requested: returns once
+   * every other thread has parked at a point (they run meanwhile; a thread
+   * in Kitsune's waits or a sleep is woken by the request). A thread that
+   * never gets there keeps the update waiting, as a single-threaded program
+   * that never reaches a point does: the request's deadline withdraws it.
+   */
+  gather(name: string): void {
+    if (this.count <= 1) return;
+    this.cur.point = name;
+    const all = () => this.others().every((t) => t.point !== undefined) || !this.o.requested();
+    this.wait({ ready: all, external: true, poll: true, what: `update point "${name}", waiting for the other threads to reach theirs` });
+    this.cur.point = undefined;
+  }
+
+  /** The update is taken (main unwinds now): parked threads stay parked until it commits or rolls back. */
+  hold(): void { if (this.count > 1) this.phase = 'updating'; }
+
+  /**
+   * In the new version: a relaunched thread reached `name`. If its old self
+   * left from there, it has arrived, and waits at the point for the commit.
+   */
+  arrive(name: string): void {
+    const t = this.cur;
+    if (t.updatingFrom !== name || !this.relaunched) return;
+    t.arrived = true;
+    this.wait({ ready: () => this.phase === 'none', external: false, what: `update point "${name}", waiting for the commit` });
+  }
+
+  /**
+   * The new main reached the update point its old self left from: the old
+   * threads are relaunched, each with the new version's start function of
+   * the same name (its table slot follows it) and its argument, under its
+   * thread id; returns once each is back at the point its old self left
+   * from. One that faults rolls the update back; one that does not arrive
+   * within RELAUNCH_MS does too.
+   */
+  relaunch(next: Version): void {
+    if (this.phase !== 'updating') return;
+    if (!this.relaunched) {
+      const olds = this.others().filter((t) => t.point !== undefined && t.start);
+      const news: Thread[] = [];
+      for (const old of olds) {
+        const stack = this.o.mem.rt.aligned_alloc(16, old.stackSize);
+        if (!stack) throw new KitsuneError('E_RUNTIME', `out of memory relaunching thread ${old.id} (a stack of ${old.stackSize} bytes)`);
+        const { slot, arg } = old.start!;
+        const t = this.newThread(next, () => (this.o.table().get(slot) as (p: number) => number)(arg), stack, old.stackSize, true, old.id);
+        this.order.pop();
+        this.order[this.order.indexOf(old)] = t;
+        this.alive--; // it takes its old self's place
+        Object.assign(t, { start: old.start, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false });
+        t.localsBy.set(old.v, old.localsBy.get(old.v) ?? new Map());
+        news.push(t);
+      }
+      this.relaunched = { olds, news, deadline: performance.now() + RELAUNCH_MS };
+    }
+    const r = this.relaunched;
+    const arrived = (t: Thread) => t.arrived || t.state === 'done';
+    this.wait({ ready: () => r.news.every(arrived), deadline: r.deadline, external: false, what: 'the update point, waiting for the relaunched threads to reach theirs' });
+    const late = r.news.filter((t) => !arrived(t));
+    if (late.length) {
+      throw new KitsuneError('E_UPDATE_BUSY', `${late.map((t) => `thread ${t.id} (relaunched from update point "${t.updatingFrom}")`).join(', ')} did not reach ${late.length > 1 ? 'their' : 'its'} update point within ${RELAUNCH_MS} ms${late[0].block ? ` (thread ${late[0].id} is in ${late[0].block.what})` : ''}`);
+    }
+  }
+
+  /** The update committed: the old threads are gone, their new selves go on from their points. */
+  commit(): void {
+    const r = this.relaunched;
+    for (const old of r?.olds ?? []) { if (old.ownStack && old.stackBase) this.o.mem.rt.free(old.stackBase); old.stackBase = 0; }
+    for (const t of r?.news ?? []) { t.updatingFrom = undefined; t.from = undefined; t.arrived = undefined; }
+    for (const t of this.threads.values()) for (const x of [...t.localsBy.keys()]) if (x !== t.v) t.localsBy.delete(x);
+    this.relaunched = undefined;
+    this.phase = 'none';
+    this.gen++;
+  }
+
+  /** The update did not happen or rolled back: threads of the new version are dropped, the old ones go on from their points. */
+  rollback(old: Version): void {
+    const r = this.relaunched;
+    for (const t of [...this.threads.values()]) {
+      if (t.v === old || t.id === 1) continue;
+      if (t.state !== 'done') this.alive--;
+      t.state = 'done';
+      if (t.ownStack && t.stackBase) this.o.mem.rt.free(t.stackBase);
+      this.threads.delete(t.id);
+    }
+    for (const q of this.conds.values()) for (let i = q.length - 1; i >= 0; i--) if (!this.threads.has(q[i].id) || this.threads.get(q[i].id) !== q[i]) q.splice(i, 1);
+    for (const o of r?.olds ?? []) {
+      this.threads.set(o.id, o);
+      this.alive++;
+      const i = this.order.findIndex((t) => t.id === o.id);
+      if (i >= 0) this.order[i] = o; else this.order.push(o);
+    }
+    this.order = this.order.filter((t) => this.threads.get(t.id) === t);
+    const main = this.threads.get(1);
+    if (main) for (const x of [...main.localsBy.keys()]) if (x !== old) main.localsBy.delete(x);
+    this.relaunched = undefined;
+    this.phase = 'none';
+    this.gen++;
   }
 
   // ---- the calls --------------------------------------------------------------
@@ -465,7 +624,7 @@ export class Threads implements Parker {
       const size = attr ? Math.max(MIN_STACK, d.getUint32(attr + ATTR_STACKSIZE, true) || DEFAULT_STACK) : DEFAULT_STACK;
       const stack = mem.rt.aligned_alloc(16, Math.ceil(size / 16) * 16);
       if (!stack) return E.AGAIN;
-      const t = this.newThread(() => 0, stack, size, true);
+      const t = this.newThread(this.cur?.v ?? v, () => 0, stack, size, true);
       t.start = { slot: fn, arg };
       t.entry = () => (this.o.table().get(fn) as (p: number) => number)(arg);
       t.detached = !!attr && d.getInt32(attr + ATTR_DETACHED, true) !== 0;
@@ -483,7 +642,7 @@ export class Threads implements Parker {
       return 0;
     };
     const sleepMs = (ms: number) => {
-      const seq = this.o.requestSeq();
+      const seq = this.cur.resumeWait?.seq ?? this.o.requestSeq();
       const deadline = this.cur.resumeWait?.deadline ?? performance.now() + ms;
       this.cur.resumeWait = undefined;
       try {
@@ -496,7 +655,13 @@ export class Threads implements Parker {
     const s = (f: HostFn) => this.switching_(f);
     // The POSIX calls that wait (time.ts, sockets.ts, read): able to switch, in a version built for threads.
     const wrapped: Record<string, HostFn> = {};
-    if (threaded) for (const n of THREAD_SWITCH_CALLS) if (base[n]) wrapped[n] = s(base[n]);
+    if (threaded) for (const n of [...THREAD_SWITCH_CALLS, '__kitsune_update_point']) if (base[n]) wrapped[n] = s(base[n]);
+    // A relaunched thread steers itself to the point its old self left from, not main's.
+    const updatingFrom = base.kitsune_is_updating_from;
+    if (threaded && updatingFrom) wrapped.kitsune_is_updating_from = (p) => {
+      const from = this.cur?.updatingFrom;
+      return from === undefined ? updatingFrom(p) : (base.kitsune_is_updating!() && mem.cstring(p) === from ? 1 : 0);
+    };
     return {
       ...wrapped,
       pthread_create: create,
@@ -551,7 +716,7 @@ export class Threads implements Parker {
 
   /** Thread-specific data set before the scheduler ran (a constructor): it belongs to the main thread. */
   private mainStub(): Thread {
-    const t = this.threads.get(1) ?? this.newThread(() => 0, 0, 0, false);
+    const t = this.threads.get(1) ?? this.newThread(this.v, () => 0, 0, 0, false);
     this.cur ??= t;
     return t;
   }
