@@ -60,15 +60,17 @@ function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: n
 }
 
 /**
- * Instruments the update path. Indirect calls are left alone when no
+ * Instruments the update path (and, for a program with threads, the calls
+ * that switch them: format/threads.ts). Indirect calls are left alone when no
  * function reachable through the table can reach an update point; otherwise
  * an update point could be reached through a function pointer from a frame
  * Asyncify did not instrument, so indirect calls are instrumented as well.
  */
-export async function asyncify(wasm: Uint8Array, optimize: number): Promise<AsyncifyResult> {
+export async function asyncify(wasm: Uint8Array, optimize: number, threaded = false): Promise<AsyncifyResult> {
   const b = await loadBinaryen();
   // A program that creates threads switches them at its blocking calls: those are on the path too (wasm-driver/worker/threads.ts).
-  const threads = createsThreads(wasm);
+  // So does a version of a program that does (`threaded`: built --from one): it runs the threads the update relaunches.
+  const threads = threaded || createsThreads(wasm);
   const imports = [UPDATE_IMPORT, ...(threads ? THREAD_SWITCH_CALLS.map((n) => `env.${n}`) : [])].join(',');
   try {
     const first = run(b, wasm, true, optimize, imports);

@@ -222,7 +222,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const stripped = rewriteCustomSections(linked, (n) => n.startsWith('.debug_'));
   report('asyncify', 0, 'instrumenting the update path (Asyncify)');
   const numericOpt = typeof opt === 'number' ? opt : 2;
-  const a = await asyncify(stripped, numericOpt);
+  const a = await asyncify(stripped, numericOpt, !!oldMeta?.asyncify.threads);
   if (a.note) notes.push(a.note);
 
   const program = options.name ?? oldMeta?.program ?? 'program';

@@ -1,7 +1,7 @@
 // Cooperative pthreads (wasm-driver/worker/threads.ts): the calls of
 // <pthread.h> on real programs, 64 threads switching at one condition
-// variable, a deadlock reported, Kitsune's interruptible waits, and an update
-// of a program with threads refused clearly while the program runs on.
+// variable, a deadlock reported, and an update of threads stuck in Kitsune's
+// interruptible condition waits.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -44,20 +44,25 @@ int main(void) { pthread_t t; pthread_mutex_lock(&a); pthread_create(&t, 0, othe
   assert.is(await r.proc.exited, 134);
   const crash = r.events.find((e) => e.type === 'crash');
   assert.ok(crash && crash.type === 'crash', JSON.stringify(r.events));
-  assert.match(crash.message, /^deadlock: every thread is waiting for another \(thread 1 in pthread_mutex_lock, thread 2 in pthread_mutex_lock\), and nothing outside the program can wake any of them$/);
+  assert.match(crash.message, /^deadlock: every thread is waiting for another \(thread 1 \(main\) in pthread_mutex_lock, thread 2 \(other\) in pthread_mutex_lock\), and nothing outside the program can wake any of them$/);
   assert.not.match(r.out(), /unreachable/);
 });
 
-test('an update of a threaded program is refused, naming its threads; a thread in ktthreads_pthread_cond_wait is woken by the request, and the program runs on', async () => {
+test('threads in ktthreads_pthread_cond_wait at the request are woken, reach their point and are relaunched by the new version, each with its own locals', async () => {
   const v1 = await buildC(program('condwait.c'));
+  const v2 = await buildC(program('condwait2.c'), { from: v1 });
   const r = await start(v1);
   try {
-    await r.waitFor(/waiter: waiting forever\n/);
-    await new Promise((res) => setTimeout(res, 200)); // main is in its long sleep now
-    const result = await r.proc.update(v1);
-    assert.is(result.outcome, 'refused', JSON.stringify(result));
-    assert.match(result.reason ?? '', /update refused: the program has 2 threads \(thread 1 \(running\), thread 2 \(in pthread_cond_wait\)\); updating a multi-threaded program is not supported yet; it keeps running the old version/);
-    await r.waitFor(/waiter: woken \(1\)\nwaiter: waiting forever\n[^]*main: sleep ended early|main: sleep ended early[^]*waiter: woken \(1\)/);
+    await r.waitFor(/waiter 100: waiting forever\n[^]*waiter 200: waiting forever\n|waiter 200: waiting forever\n[^]*waiter 100: waiting forever\n/);
+    await new Promise((res) => setTimeout(res, 200)); // main is in its long sleep, the waiters in their waits
+    const result = await r.proc.update(v2);
+    assert.is(result.outcome, 'committed', JSON.stringify(result));
+    await r.waitFor(/v2 waiter 1: relaunched[^\n]*\n[^]*v2 waiter 2|v2 waiter 2: relaunched[^\n]*\n[^]*v2 waiter 1/);
+    const out = r.out();
+    assert.match(out, /v2 main: updating from "main": 1, from "waiter": 0\n/);
+    // Each woke once for the request (mine + 1), and the two wake-ups are counted.
+    assert.match(out, /v2 waiter 1: relaunched at "waiter" with mine 101, 2 wake-up\(s\) so far\n/);
+    assert.match(out, /v2 waiter 2: relaunched at "waiter" with mine 201, 2 wake-up\(s\) so far\n/);
   } finally {
     await r.proc.kill();
   }

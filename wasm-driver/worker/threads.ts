@@ -116,6 +116,8 @@ export interface ThreadsOptions {
   requestSeq(): number;
   /** Whether an update is requested and not yet taken. */
   requested(): boolean;
+  /** The function identity behind a table slot (linker.ts), to name a thread's start function. */
+  identityOf(slot: number): string | undefined;
 }
 
 export class Threads implements Parker {
@@ -148,9 +150,10 @@ export class Threads implements Parker {
   get count(): number { return this.alive; }
   private alive = 0;
 
-  /** For an update's refusal: what each thread is doing. */
-  describe(): string {
-    return this.order.filter((t) => t.state !== 'done').map((t) => `thread ${t.id}${t === this.cur ? ' (running)' : t.block ? ` (in ${t.block.what})` : ''}`).join(', ');
+  /** A thread for people: its id and start function. */
+  private name(t: Thread): string {
+    const fn = t.start && this.o.identityOf(t.start.slot);
+    return `thread ${t.id}${t.id === 1 ? ' (main)' : fn ? ` (${fn.slice(fn.lastIndexOf('/') + 1)})` : ''}`;
   }
 
   // ---- the scheduler ----------------------------------------------------------
@@ -185,7 +188,7 @@ export class Threads implements Parker {
         enter = true;
         r = t.entry();
       } catch (e) {
-        if (!(e instanceof ThreadExit)) throw t === main || e instanceof ExitSignal ? e : new KitsuneError('E_RUNTIME', `thread ${t.id}: ${describeFailure(e)}`);
+        if (!(e instanceof ThreadExit)) throw t === main || e instanceof ExitSignal || e instanceof KitsuneError ? e : new KitsuneError('E_RUNTIME', `${this.name(t)}: ${describeFailure(e)}`);
         this.finish(t, e.value);
         if (ended(main) && this.count === 0) return this.ended(v);
         this.cur = this.pick();
@@ -270,7 +273,7 @@ export class Threads implements Parker {
   private idle(mine: Block[]): void {
     const blocked = [...mine, ...this.order.filter((t) => t.state === 'suspended' && t.block).map((t) => t.block!)];
     if (!blocked.some((b) => b.external || b.deadline !== undefined)) {
-      const who = this.order.filter((t) => t.state !== 'done').map((t) => `thread ${t.id} in ${t === this.cur && mine[0] ? mine[0].what : t.block?.what ?? 'a call'}`);
+      const who = this.order.filter((t) => t.state !== 'done').map((t) => `${this.name(t)} in ${t === this.cur && mine[0] ? mine[0].what : t.block?.what ?? 'a call'}`);
       throw new KitsuneError('E_RUNTIME', `deadlock: every thread is waiting for another (${who.join(', ')}), and nothing outside the program can wake any of them`);
     }
     const ctl = this.o.shared.ctl;
@@ -328,7 +331,7 @@ export class Threads implements Parker {
     if (b.ready()) return;
     const why = this.depth !== 1 ? 'a call made from inside another one (a signal handler, a destructor)' : this.o.cannotSwitch();
     if (why) {
-      if (!b.external && b.deadline === undefined && this.count > 1) throw new KitsuneError('E_RUNTIME', `thread ${this.cur.id} must wait in ${b.what} ${why}, where threads cannot switch; the wait could never end`);
+      if (!b.external && b.deadline === undefined && this.count > 1) throw new KitsuneError('E_RUNTIME', `${this.name(this.cur)} must wait in ${b.what} ${why}, where threads cannot switch; the wait could never end`);
       if (!b.external && b.deadline === undefined) throw new KitsuneError('E_RUNTIME', `deadlock: the only thread waits in ${b.what}, which nothing can end`);
       this.idleFor(b);
       return;
@@ -482,6 +485,10 @@ export class Threads implements Parker {
         const stack = this.o.mem.rt.aligned_alloc(16, old.stackSize);
         if (!stack) throw new KitsuneError('E_RUNTIME', `out of memory relaunching thread ${old.id} (a stack of ${old.stackSize} bytes)`);
         const { slot, arg } = old.start!;
+        if (typeof this.o.table().get(slot) !== 'function') {
+          const fn = this.o.identityOf(slot) ?? `slot ${slot}`;
+          throw new KitsuneError('E_LINK', `${this.name(old)} cannot be relaunched: the new version has no function \`${fn.slice(fn.lastIndexOf('/') + 1)}\` to start it with (keep the start function, and its pthread_create, in the new version: a static function nothing refers to is left out)`);
+        }
         const t = this.newThread(next, () => (this.o.table().get(slot) as (p: number) => number)(arg), stack, old.stackSize, true, old.id);
         this.order.pop();
         this.order[this.order.indexOf(old)] = t;
@@ -497,7 +504,7 @@ export class Threads implements Parker {
     this.wait({ ready: () => r.news.every(arrived), deadline: r.deadline, external: false, what: 'the update point, waiting for the relaunched threads to reach theirs' });
     const late = r.news.filter((t) => !arrived(t));
     if (late.length) {
-      throw new KitsuneError('E_UPDATE_BUSY', `${late.map((t) => `thread ${t.id} (relaunched from update point "${t.updatingFrom}")`).join(', ')} did not reach ${late.length > 1 ? 'their' : 'its'} update point within ${RELAUNCH_MS} ms${late[0].block ? ` (thread ${late[0].id} is in ${late[0].block.what})` : ''}`);
+      throw new KitsuneError('E_UPDATE_BUSY', `${late.map((t) => `${this.name(t)}, relaunched,`).join(' ')} did not reach ${late.length > 1 ? 'their' : 'its'} update point ("${late[0].updatingFrom}") within ${RELAUNCH_MS} ms${late[0].block ? ` (${this.name(late[0])} is in ${late[0].block.what})` : ''}`);
     }
   }
 

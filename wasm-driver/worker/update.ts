@@ -330,6 +330,10 @@ export class Updater {
     };
     let tx1: Linking | Running = linking;
     this.tx = linking;
+    // The new version runs the threads it relaunches: its blocking calls must be able to switch them.
+    if (this.threads && this.threads.count > 1 && !msg.meta.asyncify.threads) {
+      return this.rollback(linking, `the program has ${this.threads.count} threads, but version ${msg.meta.buildId} was not built for threads: build it --from the running version (or with a call to pthread_create), so that its blocking calls can switch threads`, 'link', 'E_MODULE');
+    }
     this.saveCheckpoint(linking);
     try {
       this.process.begin();
