@@ -68,4 +68,23 @@ test('threads in ktthreads_pthread_cond_wait at the request are woken, reach the
   }
 });
 
+test('an update of a threaded program to a version not built for threads is rolled back at link, saying so; the threads go on', async () => {
+  const v1 = await buildC(program('condwait.c'));
+  // Built on its own (not --from v1) and creating no thread: its blocking calls cannot switch threads.
+  const plain = await buildC('#include <kitsune.h>\n#include <unistd.h>\nint main(void) { for (;;) { kitsune_update("main"); sleep(1); } }');
+  const r = await start(v1);
+  try {
+    await r.waitFor(/waiter 200: waiting forever\n/);
+    const result = await r.proc.update(plain);
+    assert.is(result.outcome, 'rolled-back', JSON.stringify(result));
+    assert.is(result.stage, 'link');
+    assert.match(result.reason ?? '', /^the program has 3 threads, but version \w+ was not built for threads: build it --from the running version/);
+    // The waiters were woken by the request, parked, and resumed: each waits again.
+    await r.waitFor(/waiter 101: waiting forever\n/);
+    await r.waitFor(/waiter 201: waiting forever\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
 test.run();
