@@ -10,7 +10,7 @@ export const THREAD_CREATE_CALLS = ['pthread_create', 'kitsune_pthread_create'];
 export const THREAD_SWITCH_CALLS = [
   'sleep', 'usleep', 'nanosleep', 'pause', 'accept', 'accept4', 'recv', 'recvfrom', 'read',
   'pthread_join', 'pthread_mutex_lock', 'pthread_mutex_timedlock', 'pthread_cond_wait', 'pthread_cond_timedwait',
-  'pthread_rwlock_rdlock', 'pthread_rwlock_wrlock', 'sched_yield',
+  'pthread_rwlock_rdlock', 'pthread_rwlock_wrlock', 'pthread_rwlock_timedrdlock', 'pthread_rwlock_timedwrlock', 'sched_yield',
   'ktthreads_pthread_cond_wait', 'ktthreads_pthread_cond_timedwait', 'ktthreads_ms_sleep',
 ];
 

@@ -9,7 +9,7 @@ import { buildC, start } from './helpers.js';
 
 const program = (name: string) => fs.readFileSync(new URL(`./programs/threads/${name}`, import.meta.url), 'utf8');
 
-test('pthreads: mutexes of each type, condition variables, join, detach, exit, once, keys, errno per thread', async () => {
+test('pthreads: mutexes of each type, condition variables, read-write locks, join, detach, exit, once, keys, errno per thread', async () => {
   const r = await start(await buildC(program('basics.c')));
   assert.is(await r.proc.exited, 0, r.out());
   const lines = r.out().trim().split('\n');
@@ -20,6 +20,7 @@ test('pthreads: mutexes of each type, condition variables, join, detach, exit, o
     'errorcheck: 0 16(EDEADLK=16) 10(EBUSY=10)',
     'timedwait: 73(ETIMEDOUT=73) after about 30 ms',
     'exit value 77, join detached 28(EINVAL=28)',
+    'rwlock: 3 readers at once, writer saw 0 readers, trywrlock while read 10(EBUSY=10)',
     'done',
   ]);
 });
@@ -82,6 +83,23 @@ test('an update of a threaded program to a version not built for threads is roll
     // The waiters were woken by the request, parked, and resumed: each waits again.
     await r.waitFor(/waiter 101: waiting forever\n/);
     await r.waitFor(/waiter 201: waiting forever\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test('relaunched threads that do not get back to their point within 5 s roll the update back; every old thread resumes where it parked', async () => {
+  const v1 = await buildC(program('condwait.c'));
+  const lost = await buildC(program('condwait2.c').replace('MIGRATE_LOCAL(mine);', 'MIGRATE_LOCAL(mine);\n  if (kitsune_is_updating()) for (;;) usleep(1000);'), { from: v1 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/waiter 200: waiting forever\n/);
+    const result = await r.proc.update(lost);
+    assert.is(result.outcome, 'rolled-back', JSON.stringify(result));
+    assert.match(result.reason ?? '', /^thread 2 \(waiter\), relaunched, thread 3 \(waiter\), relaunched, did not reach their update point \("waiter"\) within 5000 ms \(thread 2 \(waiter\) is in a sleep\)$/);
+    await r.waitFor(/waiter 101: waiting forever\n/);
+    await r.waitFor(/waiter 201: waiting forever\n/);
+    assert.not.match(r.out(), /v2 waiter/);
   } finally {
     await r.proc.kill();
   }

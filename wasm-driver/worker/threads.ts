@@ -585,6 +585,29 @@ export class Threads implements Parker {
       d.setInt32(m + M_COUNT, 0, true);
       return 0;
     };
+    // pthread_rwlock_t: word 0 counts the readers, word 1 is the writer's id (pthread_rwlock_init zeroes both).
+    const rwlock = (rw: number, write: boolean, deadline: number | undefined, tryOnly: boolean): number => {
+      for (;;) {
+        const d = dv(), readers = d.getInt32(rw, true), writer = d.getInt32(rw + 4, true);
+        if (writer === self()) return E.DEADLK;
+        if (writer === 0 && (!write || readers === 0)) {
+          if (write) d.setInt32(rw + 4, self(), true); else d.setInt32(rw, readers + 1, true);
+          return 0;
+        }
+        if (tryOnly) return E.BUSY;
+        if (deadline !== undefined && performance.now() >= deadline) return E.TIMEDOUT;
+        this.wait({
+          ready: () => { const x = mem.dv; return x.getInt32(rw + 4, true) === 0 && (!write || x.getInt32(rw, true) === 0); },
+          ...(deadline !== undefined ? { deadline } : {}), external: false, what: write ? 'pthread_rwlock_wrlock' : 'pthread_rwlock_rdlock',
+        });
+      }
+    };
+    const rwunlock = (rw: number): number => {
+      const d = dv(), readers = d.getInt32(rw, true), writer = d.getInt32(rw + 4, true);
+      if (writer === self()) { d.setInt32(rw + 4, 0, true); return 0; }
+      if (writer === 0 && readers > 0) { d.setInt32(rw, readers - 1, true); return 0; }
+      return E.PERM;
+    };
     const waiters = (c: number) => { let q = this.conds.get(c); if (!q) this.conds.set(c, q = []); return q; };
     const condWait = (c: number, m: number, ts: number, interruptible: boolean): number => {
       const t = this.cur;
@@ -694,6 +717,13 @@ export class Threads implements Parker {
       ktthreads_pthread_cond_wait: s((c, m) => condWait(c, m, 0, true)),
       ktthreads_pthread_cond_timedwait: s((c, m, ts) => condWait(c, m, ts, true)),
       ktthreads_ms_sleep: s((ms) => { sleepMs(ms); }),
+      pthread_rwlock_rdlock: s((rw) => rwlock(rw, false, undefined, false)),
+      pthread_rwlock_wrlock: s((rw) => rwlock(rw, true, undefined, false)),
+      pthread_rwlock_timedrdlock: s((rw, ts) => rwlock(rw, false, abs(ts), false)),
+      pthread_rwlock_timedwrlock: s((rw, ts) => rwlock(rw, true, abs(ts), false)),
+      pthread_rwlock_tryrdlock: (rw) => rwlock(rw, false, undefined, true),
+      pthread_rwlock_trywrlock: (rw) => rwlock(rw, true, undefined, true),
+      pthread_rwlock_unlock: rwunlock,
       pthread_cond_signal: (c) => wake(c, false),
       pthread_cond_broadcast: (c) => wake(c, true),
       pthread_cond_destroy: (c) => { this.conds.delete(c); return 0; },

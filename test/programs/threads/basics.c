@@ -50,6 +50,25 @@ static void *quitter(void *arg) {
   return 0;
 }
 
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static int readers, max_readers, writer_saw = -1, try_while_read;
+static void *reader(void *arg) {
+  pthread_rwlock_rdlock(&rw);
+  if (++readers > max_readers) max_readers = readers;
+  try_while_read = pthread_rwlock_trywrlock(&rw);
+  usleep(2000); /* holding it while the others come */
+  readers--;
+  pthread_rwlock_unlock(&rw);
+  return arg;
+}
+static void *writer(void *arg) {
+  usleep(500); /* after the readers have it */
+  pthread_rwlock_wrlock(&rw);
+  writer_saw = readers;
+  pthread_rwlock_unlock(&rw);
+  return arg;
+}
+
 int main(void) {
   setvbuf(stdout, 0, _IOLBF, 0);
   pthread_key_create(&key, dtor);
@@ -110,6 +129,14 @@ int main(void) {
   pthread_create(&d, &da, quitter, 0);
   printf("exit value %ld, join detached %d(EINVAL=%d)\n", (long)qr, pthread_join(d, 0), EINVAL);
   usleep(5000);
+
+  /* a read-write lock: three readers hold it at once, the writer waits for all of them */
+  pthread_t rd[3], wr;
+  pthread_create(&wr, 0, writer, 0);
+  for (int i = 0; i < 3; i++) pthread_create(&rd[i], 0, reader, 0);
+  for (int i = 0; i < 3; i++) pthread_join(rd[i], 0);
+  pthread_join(wr, 0);
+  printf("rwlock: %d readers at once, writer saw %d readers, trywrlock while read %d(EBUSY=%d)\n", max_readers, writer_saw, try_while_read, EBUSY);
   printf("done\n");
   return 0;
 }
