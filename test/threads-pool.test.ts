@@ -85,6 +85,11 @@ test('20 updates under load: no request lost or answered wrongly, every thread r
     assert.is(sum, `v5 sum ${total} entries ${KEYS} served ${total}`);
     // Main said it took over 20 times; the relaunched threads answered (the labels above).
     assert.is((r.out().match(/took over/g) ?? []).length, 20);
+    // The old versions' static data is reclaimed with threads running (the scan reads their stacks and save buffers as live memory).
+    const deadline = Date.now() + 8000;
+    while (!r.events.some((e) => e.type === 'reclaim' && e.what === 'static-data' && e.freed) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+    assert.ok(r.events.some((e) => e.type === 'reclaim' && e.what === 'static-data' && e.freed), `no old version's static data reclaimed: ${JSON.stringify(r.events.filter((e) => e.type === 'reclaim'))}`);
+    assert.is(await ask(port, 'SUM'), `v5 sum ${total} entries ${KEYS} served ${total + 1}`); // the first SUM's connection counts
     pauses.sort((a, b) => a - b);
     console.log(`  ${total} requests from ${CLIENTS} clients over 20 updates; pause median ${pauses[10].toFixed(1)} ms, max ${pauses[19].toFixed(1)} ms`);
   } finally {

@@ -188,10 +188,10 @@ export class Updater {
       this.threads?.relaunch(r.next);
       this.commit(r);
     }
-    if (v === this.current && !this.state.requested && this.state.scanWanted) {
+    // The scan unwinds the main thread only: the other threads' frames are in their save buffers, in their stack regions in the heap, which it reads as live memory.
+    if (v === this.current && !this.state.requested && this.state.scanWanted && !this.threads?.inThread) {
       this.state.scanTaken();
-      // Other threads' frames are in their save buffers, which the scan does not read: only a program without them is scanned.
-      if (this.reclaim.due && !this.cannotUnwind() && !(this.threads && this.threads.count > 1)) this.scanAt(v);
+      if (this.reclaim.due && !this.cannotUnwind()) this.scanAt(v);
       return;
     }
     if (v !== this.current || !this.state.requested) return;
