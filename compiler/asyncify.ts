@@ -1,10 +1,11 @@
 // Binaryen's Asyncify pass, applied only to the update path: the functions
 // that can reach an update point's slow call, and no others.
 import { KitsuneError } from '../format/errors.js';
+import { createsThreads, THREAD_SWITCH_CALLS } from '../format/threads.js';
 
 export const UPDATE_IMPORT = 'env.__kitsune_update_point';
 
-export interface AsyncifyResult { wasm: Uint8Array; ignoreIndirect: boolean; instrumented: string[]; tableFunctions: string[]; note?: string }
+export interface AsyncifyResult { wasm: Uint8Array; ignoreIndirect: boolean; instrumented: string[]; tableFunctions: string[]; note?: string; threads: boolean }
 
 interface BinaryenModule {
   runPasses(passes: string[]): void;
@@ -27,15 +28,14 @@ const NODE20_FEATURES = ['MVP', 'Atomics', 'MutableGlobals', 'NontrappingFPToInt
 let binaryenPromise: Promise<Binaryen> | undefined;
 const loadBinaryen = () => (binaryenPromise ??= import('binaryen').then((m) => (m as unknown as { default: Binaryen }).default));
 
-function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: number) {
+function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: number, imports: string) {
   const m = b.readBinary(wasm);
   try {
     // What Node 20 and current browsers run; never newer encodings (compact imports).
     m.setFeatures(NODE20_FEATURES.reduce((f, n) => f | b.Features[n], 0));
     // Names must survive: function pointers are remapped by name.
     b.setDebugInfo(true);
-    // invoke_*: the calls of a function that calls setjmp (runtime/include/setjmp.h) go through the host, and an update point may lie beyond them.
-    b.setPassArgument('asyncify-imports', `${UPDATE_IMPORT},env.invoke_*`);
+    b.setPassArgument('asyncify-imports', imports);
     b.setPassArgument('asyncify-ignore-indirect', ignoreIndirect ? '' : null);
     b.setOptimizeLevel(Math.min(optimize, 2));
     b.setShrinkLevel(0);
@@ -60,24 +60,31 @@ function run(b: Binaryen, wasm: Uint8Array, ignoreIndirect: boolean, optimize: n
 }
 
 /**
- * Instruments the update path. Indirect calls are left alone when no
+ * Instruments the update path (and, for a program with threads, the calls
+ * that switch them: format/threads.ts). Indirect calls are left alone when no
  * function reachable through the table can reach an update point; otherwise
  * an update point could be reached through a function pointer from a frame
  * Asyncify did not instrument, so indirect calls are instrumented as well.
  */
-export async function asyncify(wasm: Uint8Array, optimize: number): Promise<AsyncifyResult> {
+export async function asyncify(wasm: Uint8Array, optimize: number, threaded = false): Promise<AsyncifyResult> {
   const b = await loadBinaryen();
+  // A program that creates threads switches them at its blocking calls: those are on the path too (wasm-driver/worker/threads.ts).
+  // So does a version of a program that does (`threaded`: built --from one): it runs the threads the update relaunches.
+  const threads = threaded || createsThreads(wasm);
+  // invoke_*: the calls of a function that calls setjmp (runtime/include/setjmp.h) go through the host, and an update point may lie beyond them.
+  const imports = [UPDATE_IMPORT, 'env.invoke_*', ...(threads ? THREAD_SWITCH_CALLS.map((n) => `env.${n}`) : [])].join(',');
   try {
-    const first = run(b, wasm, true, optimize);
+    const first = run(b, wasm, true, optimize, imports);
     const viaPointer = first.instrumented.filter((f) => first.addressTaken.includes(f));
-    if (!viaPointer.length) return { wasm: first.wasm, ignoreIndirect: true, instrumented: first.instrumented, tableFunctions: first.tableFunctions };
-    const second = run(b, wasm, false, optimize);
+    if (!viaPointer.length) return { wasm: first.wasm, ignoreIndirect: true, instrumented: first.instrumented, tableFunctions: first.tableFunctions, threads };
+    const second = run(b, wasm, false, optimize, imports);
     return {
       wasm: second.wasm,
       ignoreIndirect: false,
       instrumented: second.instrumented,
       tableFunctions: second.tableFunctions,
-      note: `update points are reachable through function pointers (${viaPointer.join(', ')}), so indirect calls on the update path are instrumented too`,
+      threads,
+      note: `update points${threads ? ' or thread switches' : ''} are reachable through function pointers (${viaPointer.join(', ')}), so indirect calls on the update path are instrumented too`,
     };
   } catch (e) {
     throw new KitsuneError('E_BUILD', `the Asyncify pass failed: ${(e as Error).message}`);

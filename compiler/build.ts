@@ -224,7 +224,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const stripped = rewriteCustomSections(linked, (n) => n.startsWith('.debug_'));
   report('asyncify', 0, 'instrumenting the update path (Asyncify)');
   const numericOpt = typeof opt === 'number' ? opt : 2;
-  const a = await asyncify(stripped, numericOpt);
+  const a = await asyncify(stripped, numericOpt, !!oldMeta?.asyncify.threads);
   if (a.note) notes.push(a.note);
 
   const program = options.name ?? oldMeta?.program ?? 'program';
@@ -238,7 +238,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     variables,
     types: dwarf.types,
     tableFunctions: a.tableFunctions,
-    asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}) },
+    asyncify: { ignoreIndirect: a.ignoreIndirect, ...(a.note ? { note: a.note } : {}), ...(a.threads ? { threads: true } : {}) },
     ...(plan?.code ? { xf: { entries: plan.entries, variables: plan.variables, types: plan.types } } : {}),
   };
   if (oldMeta) checkCompatible(oldMeta, meta, 'this build');

@@ -52,7 +52,8 @@ export interface KitsuneMeta {
   types: unknown[];
   /** Names of the functions this version puts in the table, in slot order. */
   tableFunctions: string[];
-  asyncify: { ignoreIndirect: boolean; note?: string };
+  /** threads: the calls that switch threads (format/threads.ts) are instrumented too. */
+  asyncify: { ignoreIndirect: boolean; note?: string; threads?: boolean };
   /** A checksum of the rest of the section (see sealMeta): a corrupted section is refused, never half-believed. */
   integrity?: string;
   /** Present when the version was built --from another with types that change. */

@@ -1,8 +1,10 @@
 // `npm run kitsune-tests -- PATH [--only NAME,...] [--keep DIR]`: builds the
-// single-threaded test programs of a kitsune-core checkout (PATH, the
+// test programs of a kitsune-core checkout (PATH, the
 // repository or its tests/ folder) unchanged, as their Makefiles do, and runs
 // each as Kitsune's driver would: `kitsune run v1.wasm v2.wasm ARGS`, the
-// program asking for its own update to argv[1]. A test passes when the
+// program asking for its own update to argv[1] (or, as the Makefile of
+// ktcc-condwait does, updated from outside after a second, then stopped a
+// second later: `kitsune update PID v2.wasm`). A test passes when the
 // runner exits 0, reports the update committed, and no assertion failed; the
 // table says why each other one did not. Nothing is fetched and nothing of
 // kitsune-core is kept (the builds go to a temporary folder unless --keep).
@@ -24,6 +26,8 @@ interface Case {
   xf?: string;
   args?: string[];
   skip?: string;
+  /** Updated from outside, as its Makefile does (run, sleep 1, doupd, sleep 1, kill); passes when the update commits and `expect` is printed after it. */
+  external?: { expect: RegExp };
 }
 
 // From each test's Makefile (kitsune-core tests/*/Makefile).
@@ -47,7 +51,7 @@ const CASES: Case[] = [
   { name: 'ktcc-union', v1: ['main.c'], v2: ['mainv2.c'], xf: 'ktcc-union.xf' },
   { name: 'alloctrack', v1: ['main.c', 'other.c', 'dsu.c'] },
   { name: 'alloctrack-autoxf', v1: ['main.c'], v2: ['other.c', 'dsu.c'] },
-  { name: 'ktcc-condwait', v1: [], skip: 'threads (pthread_cond_wait across an update)' },
+  { name: 'ktcc-condwait', v1: ['testcondw.c'], v2: ['testcondw2.c'], xf: 'updatetest.xf', external: { expect: /update committed[^]*\*2: thread waiting forever/ } },
   { name: 'ktcc-plugin', v1: [], skip: 'a custom driver (its own driver.c and linker scripts)' },
 ];
 
@@ -79,6 +83,28 @@ function run(cwd: string, args: string[]): Promise<{ status: number | null; out:
     const timer = setTimeout(() => { timedOut = true; p.kill('SIGKILL'); }, RUN_TIMEOUT_MS);
     p.on('close', (status) => { clearTimeout(timer); resolve({ status, out, timedOut }); });
   });
+}
+
+/** `kitsune run v1.wasm`, updated to v2.wasm from outside after a second, and stopped with SIGINT a second later. */
+async function runExternal(cwd: string): Promise<{ status: number | null; out: string; timedOut: boolean }> {
+  const p = spawn(process.execPath, [cli, 'run', 'v1.wasm'], { cwd });
+  let out = '';
+  p.stdout.on('data', (b) => { out += b; });
+  p.stderr.on('data', (b) => { out += b; });
+  const closed = new Promise<number | null>((resolve) => p.on('close', resolve));
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await pause(1000);
+  const u = spawn(process.execPath, [cli, 'update', String(p.pid), 'v2.wasm'], { cwd });
+  u.stdout.on('data', (b) => { out += b; });
+  u.stderr.on('data', (b) => { out += b; });
+  await new Promise((resolve) => u.on('close', resolve));
+  await pause(1000);
+  p.kill('SIGINT');
+  const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
+  await closed;
+  clearTimeout(timer);
+  // Stopped by the test, as the Makefile's killall does: that is its normal end.
+  return { status: 0, out, timedOut: false };
 }
 
 const firstError = (text: string) => text.split('\n').find((l) => /error:/.test(l))?.replace(/^.*?error: /, '') ?? text.split('\n')[0] ?? '';
@@ -116,14 +142,14 @@ async function main(argv: string[]): Promise<number> {
       rows.push({ name: c.name, result: 'FAIL', why: `build: ${firstError(message.split('\n').slice(1).join('\n') || message)}` });
       continue;
     }
-    process.stderr.write(`${c.name}: kitsune run v1.wasm v2.wasm${c.args ? ` ${c.args.join(' ')}` : ''}\n`);
-    const r = await run(out, ['v1.wasm', 'v2.wasm', ...(c.args ?? [])]);
+    process.stderr.write(c.external ? `${c.name}: kitsune run v1.wasm, kitsune update PID v2.wasm after 1 s\n` : `${c.name}: kitsune run v1.wasm v2.wasm${c.args ? ` ${c.args.join(' ')}` : ''}\n`);
+    const r = c.external ? await runExternal(out) : await run(out, ['v1.wasm', 'v2.wasm', ...(c.args ?? [])]);
     fs.writeFileSync(path.join(out, 'run.log'), r.out);
     const committed = /kitsune: update committed at "/.test(r.out);
     const failed = /Assertion failed|the program crashed/.test(r.out);
     // Some tests only check that a version builds and runs: they never ask for an update.
     const asks = [...c.v1, ...(c.v2 ?? [])].some((n) => /kitsune_signal_update\s*\(/.test(fs.readFileSync(path.join(dir, n), 'utf8')));
-    const pass = r.status === 0 && (committed || !asks) && !failed && !r.timedOut;
+    const pass = r.status === 0 && (c.external ? committed && c.external.expect.test(r.out) : committed || !asks) && !failed && !r.timedOut;
     rows.push({
       name: c.name, result: pass ? 'pass' : 'FAIL',
       why: pass ? (committed ? 'update committed' : 'ran to the end (the test asks for no update)') : r.timedOut ? `no exit within ${RUN_TIMEOUT_MS / 1000} s` : `${diagnose(r.out)}${r.status !== 0 ? ` (exit ${r.status})` : ' (exit 0)'}`,

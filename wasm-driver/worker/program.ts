@@ -9,6 +9,7 @@ import { StateWord } from '../common/state-word.js';
 import { Ctl, type SharedState } from '../common/shared-state.js';
 import type { KitsuneEvent, UpdateFailedMessage, UpdateMessage, UpdateStage } from '../common/protocol.js';
 import { CApi } from './c-api.js';
+import { E } from '../common/errno.js';
 import { Linker, type HostFunctions } from './linker.js';
 import { ProgramMemory } from './memory.js';
 import { Migration } from './migration.js';
@@ -16,6 +17,7 @@ import { Posix } from './posix.js';
 import { Reclaim } from './reclaim.js';
 import { instantiateRuntime, lineBufferStdout } from './runtime.js';
 import { Updater } from './update.js';
+import { Threads } from './threads.js';
 import { layoutOf } from './inspect.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Version } from './version.js';
@@ -68,6 +70,7 @@ export class Program {
   private readonly updater: Updater;
   private readonly cApi: CApi;
   private readonly reclaim: Reclaim;
+  private readonly threads: Threads;
   private readonly argv: { argc: number; ptr: number };
   /** The address of __kitsune_state, which the host needs to raise requests. */
   readonly stateAddress: number;
@@ -100,13 +103,18 @@ export class Program {
     this.argv = cp ? cp.argv : this.writeArgv(o.args);
     const reclaim = this.reclaim = new Reclaim(mem, o.host.post, () => (mem.rt.__stack_low as WebAssembly.Global | undefined)?.value as number | undefined ?? 0, runtimeReadOnly(o.runtime, mem));
     const migration = new Migration(mem, this.linker);
-    this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
-      post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
-    }, (v) => this.hostFunctions(v), () => {
+    // Frames Asyncify did not instrument below the running call: neither an update nor a thread switch can unwind there.
+    const cannotUnwind = () => {
       if (this.posix.signals.inHandler) return 'inside a signal handler';
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
-    }, !!o.inspect, this.posix, this.argv);
+    };
+    const threads = this.threads = new Threads({ mem, shared: o.shared, table: () => this.linker.table, cannotSwitch: cannotUnwind, requestSeq: () => this.posix.waits.requestSeq, requested: () => state.requested, identityOf: (slot) => this.linker.identityOf(slot) });
+    this.posix.waits.parker = threads;
+    this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
+      post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
+    }, (v) => this.hostFunctions(v), cannotUnwind, !!o.inspect, this.posix, this.argv,
+    threads);
     if (cp) reclaim.restore(cp.reclaim);
     this.cApi = new CApi({
       mem, state, updater, migration, slotFor: (v, name) => this.linker.slotFor(v, name),
@@ -124,7 +132,16 @@ export class Program {
 
   /** The host's calls a version imports: kitsune.h's, then the POSIX surface wasi-libc lacks. */
   private hostFunctions(v: Version): HostFunctions {
-    return { ...this.cApi.functions(v), ...this.posix.functions() };
+    const base = { ...this.cApi.functions(v), ...this.posix.functions() };
+    return { ...base, ...this.threads.functions(v, { ...base, read: (fd, buf, len) => this.read(fd, buf, len) }) };
+  }
+
+  /** read(), for a threaded program: a host call (not libc's), so that a thread waiting in it lets the others run. */
+  private read(fd: number, buf: number, len: number): number {
+    const f = this.posix.fds.get(fd);
+    if (!f) return this.mem.fail(E.BADF);
+    const r = f.readv([{ ptr: buf, len }]);
+    return r < 0 ? this.mem.fail(-r) : r;
   }
 
   /** Runs the first version, and whatever versions updates bring, until the program ends; its exit code. */
@@ -152,7 +169,8 @@ export class Program {
     for (;;) {
       let outcome: { threw: unknown } | { returned: number };
       try {
-        outcome = { returned: this.callMain(v) };
+        const main = v;
+        outcome = { returned: this.threads.run(v, () => this.callMain(main)) };
       } catch (e) {
         outcome = { threw: e };
       }

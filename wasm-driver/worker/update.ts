@@ -78,6 +78,25 @@ export interface UpdaterHost {
   stage(id: number, stage: UpdateStage): void;
 }
 
+/** The program's threads, as an update brings them to their points and the new version relaunches them (threads.ts). */
+export interface UpdaterThreads {
+  readonly count: number;
+  /** The running thread is not the main one. */
+  readonly inThread: boolean;
+  /** Another thread reached point `name` while an update is requested: it parks there (it may switch out). */
+  parkAtPoint(name: string): void;
+  /** Main reached point `name` with an update requested: returns once every other thread has parked. */
+  gather(name: string): void;
+  /** The update is taken: parked threads stay parked until commit or rollback. */
+  hold(): void;
+  /** In the new version, a relaunched thread reached `name`: it waits there for the commit if it is its old self's point. */
+  arrive(name: string): void;
+  /** The new main is at its point: relaunches the old threads, returns once all are at theirs (throws when one is not in time). */
+  relaunch(next: Version): void;
+  commit(): void;
+  rollback(old: Version): void;
+}
+
 export class Updater {
   private tx: Transaction | undefined;
   /** The version running outside any update (the old one during an update). */
@@ -110,6 +129,8 @@ export class Updater {
     /** What the process owns outside the memory (descriptors, signal dispositions, the terminal: posix.ts), kept across the update. */
     private readonly process: { begin(): void; commit(): void; rollback(): void; save(): PosixRecord | undefined },
     private readonly argv: { argc: number; ptr: number },
+    /** The program's threads (threads.ts): each is brought to an update point, and relaunched by the new version. */
+    private readonly threads?: UpdaterThreads,
   ) {}
 
   /** The update `v` runs in as its new version, before commit. */
@@ -157,16 +178,22 @@ export class Updater {
     }
     const r = this.running(v);
     if (r) {
+      // A relaunched thread waits at the point its old self left from.
+      if (this.threads?.inThread) { this.threads.arrive(point()); return; }
       // The new version passes points until it reaches the one the old version left from.
       if (point() !== r.point) return;
+      this.threads?.relaunch(r.next);
       this.commit(r);
     }
-    if (v === this.current && !this.state.requested && this.state.scanWanted) {
+    // The scan unwinds the main thread only: the other threads' frames are in their save buffers, in their stack regions in the heap, which it reads as live memory.
+    if (v === this.current && !this.state.requested && this.state.scanWanted && !this.threads?.inThread) {
       this.state.scanTaken();
       if (this.reclaim.due && !this.cannotUnwind()) this.scanAt(v);
       return;
     }
     if (v !== this.current || !this.state.requested) return;
+    // Every other thread parks at an update point; main waits until all have.
+    if (this.threads?.inThread) { this.threads.parkAtPoint(point()); return; }
     const id = this.host.pendingId();
     const name = point();
     const notHere = this.cannotUnwind();
@@ -174,13 +201,16 @@ export class Updater {
       this.host.post({ type: 'update-deferred', id, point: name, reason: `reached ${notHere}, which cannot be unwound; waiting for the next update point` });
       return;
     }
+    this.threads?.gather(name);
     // The host may have withdrawn the request meanwhile.
     if (!this.state.claim()) return;
     const self = this.selfRequested;
     this.selfRequested = false;
+    this.threads?.hold();
     const buffer = saveBuffer(this.mem, v, name);
     if ('refused' in buffer) {
-      // Nothing was unwound: the old version goes on, and the request is answered.
+      // Nothing was unwound: the old version goes on (its threads too), and the request is answered.
+      this.threads?.rollback(v);
       this.host.post({ type: 'update', result: { id: self ? -1 : id, outcome: 'refused', from: v.meta.buildId, point: name, stage: 'unwind', reason: buffer.refused, timings: {}, code: 'E_STACK_DEPTH' } });
       return;
     }
@@ -277,6 +307,10 @@ export class Updater {
     };
     let tx1: Linking | Running = linking;
     this.tx = linking;
+    // The new version runs the threads it relaunches: its blocking calls must be able to switch them.
+    if (this.threads && this.threads.count > 1 && !msg.meta.asyncify.threads) {
+      return this.rollback(linking, `the program has ${this.threads.count} threads, but version ${msg.meta.buildId} was not built for threads: build it --from the running version (or with a call to pthread_create), so that its blocking calls can switch threads`, 'link', 'E_MODULE');
+    }
     this.saveCheckpoint(linking);
     try {
       this.process.begin();
@@ -305,6 +339,8 @@ export class Updater {
    * and then such an update can only be ended with the process.
    */
   private saveCheckpoint(tx: Linking): void {
+    // Threads other than main cannot be put back in a fresh worker: then the update's deadline is the threads' own (threads.ts RELAUNCH_MS).
+    if (this.threads && this.threads.count > 1) return;
     const posix = this.process.save();
     if (!posix) return;
     this.host.checkpoint(tx.msg.id, checkpointOf(this.mem, this.linker, this.reclaim, tx.old, posix, {
@@ -377,6 +413,7 @@ export class Updater {
     this.current = next;
     this.tx = undefined;
     this.hasUpdated = true;
+    this.threads?.commit();
     const t = now();
     this.host.post({
       type: 'update', result: {
@@ -412,6 +449,7 @@ export class Updater {
     rt.__stack_pointer.value = tx.runtimeSp;
     this.state.end();
     this.tx = undefined;
+    this.threads?.rollback(old);
     const t = now();
     const stageName: UpdateStage = stage;
     this.host.post({

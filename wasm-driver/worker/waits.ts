@@ -29,9 +29,21 @@ export interface SignalDelivery {
 
 export type WaitOutcome = 'ready' | 'intr' | 'timeout';
 
+/** Cooperative threads (threads.ts): a wait that lets the program's other threads run instead of blocking the process. */
+export interface Parker {
+  /** How many threads the program has (1: none but main). */
+  readonly count: number;
+  /** The wait the running thread was in when it switched out, taken as the call is made again: its request counter and deadline. */
+  resume(): { seq: number; deadline?: number } | undefined;
+  /** Waits until `ready()` may hold, running other threads meanwhile (it may throw to switch this one out); false when no switch is possible here. */
+  park(ready: () => boolean, saved: { seq: number; deadline?: number }, what: string): boolean;
+}
+
 export class Waits {
   /** The request counter's value when a wait last answered a request. */
   private answered: number;
+  /** Set when the program has threads (threads.ts). */
+  parker: Parker | undefined;
 
   /**
    * `requested`: whether an update request of the host's is waiting for an
@@ -52,7 +64,7 @@ export class Waits {
   get restart(): boolean { return this.signals.lastRestart; }
 
   /** The update-request counter, bumped by the host with every request. */
-  private get requestSeq(): number { return Atomics.load(this.ctl, Ctl.SignalSeq); }
+  get requestSeq(): number { return Atomics.load(this.ctl, Ctl.SignalSeq); }
 
   /**
    * Whether a wait should end for an update request now: one is waiting for
@@ -67,13 +79,17 @@ export class Waits {
 
   /** Sleeps up to `ms`; false when an update request or a signal handler cut it short. */
   sleep(ms: number): boolean {
-    const deadline = performance.now() + ms;
+    const resumed = this.parker?.resume();
+    const seq = resumed?.seq ?? this.requestSeq;
+    const deadline = resumed?.deadline ?? performance.now() + ms;
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (this.deliver()) return false;
       const left = deadline - performance.now();
       if (left <= 0) return true;
-      if (this.updateRequested()) return false;
+      // With threads, every thread's sleep ends at a request, so that each reaches an update point (threads.ts gathers them).
+      if ((this.parker?.count ?? 1) > 1 ? this.requestSeq !== seq && this.requested() : this.updateRequested()) return false;
+      if (this.parker?.park(() => this.requestSeq !== seq || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0, { seq, deadline }, 'a sleep')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left);
     }
   }
@@ -85,12 +101,15 @@ export class Waits {
    * it (SA_RESTART).
    */
   block(readiness: () => number, bits: number, o: { restart: boolean; deadline?: number }): WaitOutcome {
+    const seq = this.parker?.resume()?.seq ?? this.requestSeq;
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (readiness() & (bits | HANGUP | 8)) return 'ready';
       if (this.deliver() && !(o.restart && this.signals.lastRestart)) return 'intr';
       const left = o.deadline === undefined ? Infinity : o.deadline - performance.now();
       if (left <= 0) return 'timeout';
+      const ready = () => (readiness() & (bits | HANGUP | 8)) !== 0 || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0;
+      if (this.parker?.park(ready, { seq, ...(o.deadline !== undefined ? { deadline: o.deadline } : {}) }, 'a blocking call (accept, recv, read)')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
     }
   }
@@ -102,6 +121,7 @@ export class Waits {
    */
   readStdin(max: number, deadline?: number): Uint8Array | null {
     const shared = this.shared;
+    const resumed = this.parker?.resume();
     for (;;) {
       const seq = Atomics.load(this.ctl, Ctl.Wake);
       if (shared.stdinAvailable() > 0) return shared.takeStdin(max);
@@ -109,6 +129,8 @@ export class Waits {
       if (this.deliver() && !this.signals.lastRestart) return null;
       const left = deadline === undefined ? Infinity : deadline - performance.now();
       if (left <= 0) return new Uint8Array(0);
+      const ready = () => shared.stdinAvailable() > 0 || shared.stdinClosed() || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0;
+      if (this.parker?.park(ready, { seq: resumed?.seq ?? 0, ...(deadline !== undefined ? { deadline } : {}) }, 'a read of stdin')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, seq, left === Infinity ? undefined : left);
     }
   }

@@ -1,0 +1,108 @@
+// Cooperative pthreads (wasm-driver/worker/threads.ts): the calls of
+// <pthread.h> on real programs, 64 threads switching at one condition
+// variable, a deadlock reported, and an update of threads stuck in Kitsune's
+// interruptible condition waits.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import { buildC, start } from './helpers.js';
+
+const program = (name: string) => fs.readFileSync(new URL(`./programs/threads/${name}`, import.meta.url), 'utf8');
+
+test('pthreads: mutexes of each type, condition variables, read-write locks, join, detach, exit, once, keys, errno per thread', async () => {
+  const r = await start(await buildC(program('basics.c')));
+  assert.is(await r.proc.exited, 0, r.out());
+  const lines = r.out().trim().split('\n');
+  assert.equal(lines, [
+    'counter 4000 (turns 1000 1000 1000 1000) sum 60 once 1 destructed 10 errno 5',
+    'self equal 1, join self 16',
+    'recursive: 0 0 0, unlocks 0 0 0 63(EPERM=63)',
+    'errorcheck: 0 16(EDEADLK=16) 10(EBUSY=10)',
+    'timedwait: 73(ETIMEDOUT=73) after about 30 ms',
+    'exit value 77, join detached 28(EINVAL=28)',
+    'rwlock: 3 readers at once, writer saw 0 readers, trywrlock while read 10(EBUSY=10)',
+    'done',
+  ]);
+});
+
+test('64 threads pass a token round a ring on one condition variable, their stacks intact', async () => {
+  const wasm = await buildC(program('ring.c'));
+  const t0 = performance.now();
+  const r = await start(wasm);
+  assert.is(await r.proc.exited, 0, r.out());
+  assert.is(r.out().trim(), `passes 1280 of 1280, corrupt 0, ids sum ${(63 * 64) / 2}`);
+  console.log(`  64 threads, 1280 turns: ${(performance.now() - t0).toFixed(0)} ms including start`);
+});
+
+test('a deadlock is reported with what each thread waits for, not a hang', async () => {
+  const r = await start(await buildC(`
+#include <pthread.h>
+#include <stdio.h>
+static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+static void *other(void *x) { pthread_mutex_lock(&b); sched_yield(); pthread_mutex_lock(&a); return x; }
+int main(void) { pthread_t t; pthread_mutex_lock(&a); pthread_create(&t, 0, other, 0); sched_yield(); pthread_mutex_lock(&b); puts("unreachable"); return 0; }
+`));
+  assert.is(await r.proc.exited, 134);
+  const crash = r.events.find((e) => e.type === 'crash');
+  assert.ok(crash && crash.type === 'crash', JSON.stringify(r.events));
+  assert.match(crash.message, /^deadlock: every thread is waiting for another \(thread 1 \(main\) in pthread_mutex_lock, thread 2 \(other\) in pthread_mutex_lock\), and nothing outside the program can wake any of them$/);
+  assert.not.match(r.out(), /unreachable/);
+});
+
+test('threads in ktthreads_pthread_cond_wait at the request are woken, reach their point and are relaunched by the new version, each with its own locals', async () => {
+  const v1 = await buildC(program('condwait.c'));
+  const v2 = await buildC(program('condwait2.c'), { from: v1 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/waiter 100: waiting forever\n[^]*waiter 200: waiting forever\n|waiter 200: waiting forever\n[^]*waiter 100: waiting forever\n/);
+    await new Promise((res) => setTimeout(res, 200)); // main is in its long sleep, the waiters in their waits
+    const result = await r.proc.update(v2);
+    assert.is(result.outcome, 'committed', JSON.stringify(result));
+    await r.waitFor(/v2 waiter 1: relaunched[^\n]*\n[^]*v2 waiter 2|v2 waiter 2: relaunched[^\n]*\n[^]*v2 waiter 1/);
+    const out = r.out();
+    assert.match(out, /v2 main: updating from "main": 1, from "waiter": 0\n/);
+    // Each woke once for the request (mine + 1), and the two wake-ups are counted.
+    assert.match(out, /v2 waiter 1: relaunched at "waiter" with mine 101, 2 wake-up\(s\) so far\n/);
+    assert.match(out, /v2 waiter 2: relaunched at "waiter" with mine 201, 2 wake-up\(s\) so far\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test('an update of a threaded program to a version not built for threads is rolled back at link, saying so; the threads go on', async () => {
+  const v1 = await buildC(program('condwait.c'));
+  // Built on its own (not --from v1) and creating no thread: its blocking calls cannot switch threads.
+  const plain = await buildC('#include <kitsune.h>\n#include <unistd.h>\nint main(void) { for (;;) { kitsune_update("main"); sleep(1); } }');
+  const r = await start(v1);
+  try {
+    await r.waitFor(/waiter 200: waiting forever\n/);
+    const result = await r.proc.update(plain);
+    assert.is(result.outcome, 'rolled-back', JSON.stringify(result));
+    assert.is(result.stage, 'link');
+    assert.match(result.reason ?? '', /^the program has 3 threads, but version \w+ was not built for threads: build it --from the running version/);
+    // The waiters were woken by the request, parked, and resumed: each waits again.
+    await r.waitFor(/waiter 101: waiting forever\n/);
+    await r.waitFor(/waiter 201: waiting forever\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test('relaunched threads that do not get back to their point within 5 s roll the update back; every old thread resumes where it parked', async () => {
+  const v1 = await buildC(program('condwait.c'));
+  const lost = await buildC(program('condwait2.c').replace('MIGRATE_LOCAL(mine);', 'MIGRATE_LOCAL(mine);\n  if (kitsune_is_updating()) for (;;) usleep(1000);'), { from: v1 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/waiter 200: waiting forever\n/);
+    const result = await r.proc.update(lost);
+    assert.is(result.outcome, 'rolled-back', JSON.stringify(result));
+    assert.match(result.reason ?? '', /^thread 2 \(waiter\), relaunched, thread 3 \(waiter\), relaunched, did not reach their update point \("waiter"\) within 5000 ms \(thread 2 \(waiter\) is in a sleep\)$/);
+    await r.waitFor(/waiter 101: waiting forever\n/);
+    await r.waitFor(/waiter 201: waiting forever\n/);
+    assert.not.match(r.out(), /v2 waiter/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test.run();
