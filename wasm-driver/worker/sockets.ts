@@ -132,7 +132,9 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
         // An update request does not interrupt it (SA_RESTART, as with Kitsune's
         // SIGUSR2): a blocking accept loop reaches its update point at the next
         // connection. A server that should update while idle waits in poll or select.
-        const w = waits.block(() => s.readiness(), READABLE, { restart: true });
+        // With threads, the acceptor's accept ends (EINTR), as under Kitsune's
+        // ktthreads, so that every thread can reach its point (threads.ts).
+        const w = waits.block(() => s.readiness(), READABLE, { restart: true, threadsInterrupt: true });
         if (w === 'intr') return px.fail(E.INTR);
       }
     },

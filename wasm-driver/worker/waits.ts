@@ -100,15 +100,18 @@ export class Waits {
    * handler ran that does not restart this call; update requests never end
    * it (SA_RESTART).
    */
-  block(readiness: () => number, bits: number, o: { restart: boolean; deadline?: number }): WaitOutcome {
+  block(readiness: () => number, bits: number, o: { restart: boolean; deadline?: number; threadsInterrupt?: boolean }): WaitOutcome {
     const seq = this.parker?.resume()?.seq ?? this.requestSeq;
+    // In a program with threads, a request ends an accept (threads.ts brings every thread to a point).
+    const interrupted = () => !!o.threadsInterrupt && (this.parker?.count ?? 1) > 1 && this.requestSeq !== seq && this.requested();
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (readiness() & (bits | HANGUP | 8)) return 'ready';
       if (this.deliver() && !(o.restart && this.signals.lastRestart)) return 'intr';
+      if (interrupted()) return 'intr';
       const left = o.deadline === undefined ? Infinity : o.deadline - performance.now();
       if (left <= 0) return 'timeout';
-      const ready = () => (readiness() & (bits | HANGUP | 8)) !== 0 || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0;
+      const ready = () => (readiness() & (bits | HANGUP | 8)) !== 0 || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0 || interrupted();
       if (this.parker?.park(ready, { seq, ...(o.deadline !== undefined ? { deadline: o.deadline } : {}) }, 'a blocking call (accept, recv, read)')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
     }
