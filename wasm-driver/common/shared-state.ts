@@ -34,6 +34,8 @@ export const enum Ctl {
   /** The outbox, a byte ring of sends the host performs asynchronously: bytes written (by the worker) and taken (by the host). */
   OutHead = 15,
   OutTail = 16,
+  /** Bytes of stdout and stderr the worker has handed to the host that the host's streams have not taken yet. */
+  OutPending = 17,
   Words = 20,
 }
 
@@ -44,6 +46,13 @@ export const MAX_FDS = 1024;
 export const RPC_CAPACITY = 256 * 1024;
 /** Bytes of the outbox: what send() hands to the host without waiting for it. */
 export const OUTBOX_CAPACITY = 1024 * 1024;
+
+/**
+ * Output backpressure: the program's writes to stdout and stderr block (in
+ * its worker) while this many bytes are handed to the host and not yet taken
+ * by its streams, so a slow reader never makes the host hold more.
+ */
+export const OUTPUT_BUDGET = 4 * 1024 * 1024;
 
 /** Readiness bits, one word per descriptor. */
 export const READABLE = 1, WRITABLE = 2, HANGUP = 4, ERROR = 8;
@@ -140,6 +149,11 @@ export class SharedState {
     Atomics.add(this.ctl, word, 1);
     Atomics.notify(this.ctl, word);
     if (word !== Ctl.Wake) this.wake();
+  }
+
+  /** Host side: `n` bytes of output were taken by their stream; a write waiting for room goes on. */
+  releaseOutput(n: number): void {
+    if (Atomics.sub(this.ctl, Ctl.OutPending, n) >= OUTPUT_BUDGET) this.wake();
   }
 
   wake(): void {

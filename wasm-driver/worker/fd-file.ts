@@ -126,7 +126,10 @@ export class DirFd extends Fd {
       if (!this.files.granted(this.path)) {
         // Above the grants (the preopened "/"): only the way to each grant shows, nothing else of the host's.
         names = ['.', '..', ...this.files.towardGrants(this.path)];
-        typeOf = () => ({ type: FILETYPE.DIRECTORY, ino: 0n });
+        // Real inode numbers (libc stats an entry listed with none, which would be refused here).
+        typeOf = (name) => {
+          try { return { type: FILETYPE.DIRECTORY, ino: fs.statSync(path.join(this.path, name), { bigint: true }).ino }; } catch { return { type: FILETYPE.DIRECTORY, ino: 1n }; }
+        };
       } else {
         // Listed through the held descriptor (reopened through a checked parent after a worker restart).
         if (this.hostFd === undefined) {
