@@ -117,8 +117,8 @@ export class Sandbox {
     let real: string | undefined;
     try { real = fs!.realpathSync(wanted); } catch { real = undefined; }
     if (real !== undefined && this.fileGranted(real)) return real;
-    const granted = [...dirs.map((d) => `--dir ${d}`), ...files].join(', ') || 'no directory was granted';
-    const message = `kitsune_set_next_version("${p}") refused (EACCES): a version the program names is read only from under its --dir grants (${granted})${files.length ? ' or from the versions on the command line' : ''}; grant its directory with --dir, or update from outside with \`kitsune update\``;
+    const granted = dirs.map((d) => `--dir ${d}`).join(', ') || 'no directory was granted';
+    const message = `kitsune_set_next_version("${p}") refused (EACCES): a version the program names is read only from under its --dir grants (${granted})${files.length ? ' or from the versions the runner allows (those on its command line)' : ''}; grant its directory with --dir, or update from outside with \`kitsune update\``;
     this.refuse({ grant: '--dir', what: `next version ${p}`, message });
     // Inside a grant but missing: the program may know that much.
     if (real === undefined && dirs.some((d) => within(wanted, d))) throw new KitsuneError('E_READ', `${p}: no such file`);
