@@ -153,7 +153,10 @@ export class SharedState {
 
   /** Host side: `n` bytes of output were taken by their stream; a write waiting for room goes on. */
   releaseOutput(n: number): void {
-    if (Atomics.sub(this.ctl, Ctl.OutPending, n) >= OUTPUT_BUDGET) this.wake();
+    // A blocked write waits until half its limit is free (OutputFd.room): woken once then, not at every message.
+    const before = Atomics.sub(this.ctl, Ctl.OutPending, n), after = before - n;
+    const crossed = (at: number) => before >= at && after < at;
+    if (crossed(OUTPUT_BUDGET / 2) || crossed(2 * OUTPUT_BUDGET)) this.wake();
   }
 
   wake(): void {

@@ -100,7 +100,8 @@ export class OutputFd extends StdioFd {
   }
 
   /**
-   * Waits until the host's streams have room: 0, or minus EAGAIN for a
+   * Waits, once the budget is spent, until the host's streams have taken half
+   * of it (one wake-up, not one per message): 0, or minus EAGAIN for a
    * non-blocking descriptor. Signal handlers run meanwhile (the write goes
    * on, as with SA_RESTART); once an update is requested, up to four budgets
    * are let through so that the program can reach its update point.
@@ -108,10 +109,11 @@ export class OutputFd extends StdioFd {
   private room(): number {
     const ctl = this.shared.ctl;
     const seq = this.waits.requestSeq;
+    const limit = () => (this.waits.requestSeq !== seq ? 4 * OUTPUT_BUDGET : OUTPUT_BUDGET);
+    if (Atomics.load(ctl, Ctl.OutPending) < limit()) return 0;
     for (;;) {
       const wake = Atomics.load(ctl, Ctl.Wake);
-      const limit = this.waits.requestSeq !== seq ? 4 * OUTPUT_BUDGET : OUTPUT_BUDGET;
-      if (Atomics.load(ctl, Ctl.OutPending) < limit) return 0;
+      if (Atomics.load(ctl, Ctl.OutPending) < limit() / 2) return 0;
       if (this.nonblock) return -E.AGAIN;
       this.waits.deliver();
       Atomics.wait(ctl, Ctl.Wake, wake, 1000);
