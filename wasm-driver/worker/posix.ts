@@ -67,8 +67,8 @@ export class Posix {
     this.files = new Files(shared, o.dirs);
     this.terminal = new Terminal({ mem, shared, fds: this.fds, isTTY: o.isTTY });
     this.fds.set(0, new StdinFd(mem, o.isTTY.stdin, shared, this.waits, () => this.terminal.raw));
-    this.fds.set(1, new OutputFd(mem, o.isTTY.stdout, 1, o.write));
-    this.fds.set(2, new OutputFd(mem, o.isTTY.stderr, 2, o.write));
+    this.fds.set(1, new OutputFd(mem, o.isTTY.stdout, 1, o.write, shared, this.waits));
+    this.fds.set(2, new OutputFd(mem, o.isTTY.stderr, 2, o.write, shared, this.waits));
     this.fds.set(ROOT_FD, new DirFd(this.files, mem, '/', '/'));
   }
 
