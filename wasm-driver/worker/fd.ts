@@ -1,5 +1,5 @@
 // Descriptors as objects, as @bjorn3/browser_wasi_shim has them: each kind
-// (stdio, socket, file, directory) owns its reads, writes, seeks, stat,
+// (stdio, socket, file, directory, pipe) owns its reads, writes, seeks, stat,
 // readiness and close; the WASI calls (wasi.ts) and the POSIX ones only look
 // the descriptor up and dispatch. A method a kind does not support answers
 // what Linux would for that kind of descriptor. The table belongs to the
