@@ -285,4 +285,59 @@ test('the self-pipe trick: the runner\'s SIGUSR1 wakes poll (v1) and select (v2)
   await run.proc.kill();
 });
 
+// A new version stuck before its point: the old one resumes in a fresh
+// worker (stuck-update.test.ts) with its pipe, the bytes in it, a dup'ed end
+// and its signal mask.
+const STUCK = String.raw`
+#include <kitsune.h>
+#include <unistd.h>
+int p[2] = { -1, -1 };
+int d = -1;
+static volatile int usr1;
+static void on_usr1(int s) { (void)s; usr1 = 1; }
+int main(void) {
+  setvbuf(stdout, 0, _IONBF, 0);
+  kitsune_do_automigrate();
+#ifdef STUCK
+  if (kitsune_is_updating()) for (;;) {}
+#endif
+  if (!kitsune_is_updating()) {
+    pipe(p);
+    d = dup(p[1]);
+    close(p[1]);
+    write(d, "abc", 3);
+    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &s, 0);
+    signal(SIGUSR1, on_usr1);
+    printf("v%d ready\n", VERSION);
+  }
+  for (;;) {
+    kitsune_update("loop");
+    if (usr1) {
+      usr1 = 0;
+      char b[8];
+      ssize_t n = read(p[0], b, 3);
+      write(d, "xyz", 3);
+      ssize_t m = read(p[0], b + 3, 3);
+      sigset_t cur; sigprocmask(SIG_BLOCK, 0, &cur);
+      printf("v%d: %zd+%zd %.6s, SIGUSR2 blocked %d\n", VERSION, n, m, b, sigismember(&cur, SIGUSR2));
+    }
+    usleep(20000);
+  }
+}`;
+
+test('a pipe with unread bytes, a dup\'ed end and the signal mask move to the fresh worker that resumes the old version after a stuck update', async () => {
+  const v1 = await buildC(STUCK, { file: 'stuck.c', name: 'stuck', defines: ['VERSION=1'] });
+  const stuck = await buildC(STUCK, { file: 'stuck.c', name: 'stuck', defines: ['VERSION=2', 'STUCK'], from: v1 });
+  const run = await start(v1);
+  await run.waitFor(/v1 ready\n/);
+  const r = await run.proc.update(stuck, { timeoutMs: 1500 });
+  assert.is(r.outcome, 'rolled-back', JSON.stringify(r));
+  assert.match(r.reason!, /did not reach update point "loop" within/);
+  run.proc.signal('SIGUSR1');
+  await run.waitFor(/v1: 3\+3 abcxyz, SIGUSR2 blocked 1\n/);
+  await run.proc.kill();
+  assert.not.ok(run.events.some((e) => e.type === 'crash'), JSON.stringify(run.events));
+});
+
 test.run();
