@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart, stackedBars, type Spread } from './figures.js';
+import { goals } from './goals.js';
 
 // ---- statistics and tables -------------------------------------------------
 
@@ -153,6 +154,13 @@ export function writeReport(r: Results, dir: URL): string[] {
     ...(m.loadavg ? [`- load average (1 min) at start ${m.loadavg.start[0].toFixed(2)}, at end ${m.loadavg.end[0].toFixed(2)}`] : []),
     ...(m.loadavg && Math.max(m.loadavg.start[0], m.loadavg.end[0]) > m.cores * 0.5 ? ['', `> **The machine was busy while this ran** (load average above half its ${m.cores} cores, other processes competing): the steady-state ratios in particular are less reliable than their whiskers suggest. Rerun on an idle machine for numbers to quote.`] : []),
     '', 'Every figure is measured in this one process run; variants are alternated round by round, and each value is shown as min, median and max over the repeated runs (ratios are taken per round, between runs made side by side). Raw numbers: [report.json](report.json).', '');
+
+  // ---- the goals
+  const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(3));
+  md.push('## Goals', '',
+    'Each measure is the median of its repeated runs (ratios per round, between runs made side by side), with a 95% interval bootstrapped over those runs: "met" or "missed" only when the whole interval lies on one side of the goal.', '',
+    '| measure | goal | this run (95% interval, runs) | verdict |', '|---|---|---|---|',
+    ...goals(r).map((g) => `| ${g.measure}${g.note ? ` <br><small>${g.note}</small>` : ''} | ${g.goal} | ${g.value ? (g.measure.includes('interval') ? `±${(g.value.estimate * 100).toFixed(1)}%` : `${fmt(g.value.estimate)} (${fmt(g.value.lo)} to ${fmt(g.value.hi)}, ${g.value.n})`) : '-'} | ${g.verdict} |`), '');
 
   // ---- 1. steady state
   const sp = r.steadyPrograms;

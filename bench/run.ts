@@ -28,6 +28,7 @@ import { kvBench } from './kv.js';
 import { packageBench } from './package.js';
 import { playgroundBench } from './playground.js';
 import { updatesBench } from './updates.js';
+import { goals } from './goals.js';
 import { buildFromFiles } from '../cli/build-files.js';
 import { stats, geomean, ms, range, ratioRange, paired, table, writeReport, type Stats, type Results, type SteadyProgram, type StageKey } from './report.js';
 
@@ -430,6 +431,10 @@ async function main() {
     memory: { ...memory, peak: { maxRSS: process.resourceUsage().maxRSS * 1024, heapPeak } },
     seconds: { build: buildSeconds, total: totalSeconds, sections },
   } satisfies Results;
+  console.log('\nGoals (median of the repeated runs, 95% bootstrap interval; a verdict only when the interval is on one side):');
+  console.log(table(['measure', 'goal', 'this run (interval)', 'verdict'], goals(results).map((g) => [
+    g.measure, g.goal, g.value ? `${g.value.estimate.toFixed(3)} (${g.value.lo.toFixed(3)} to ${g.value.hi.toFixed(3)})` : '-', g.verdict,
+  ])));
   fs.mkdirSync(outDir, { recursive: true });
   const file = new URL('results.json', outDir);
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');

@@ -6,10 +6,14 @@ import { build, type BuildResult, type SourceFile, type Progress } from '../comp
 import { KitsuneError } from '../format/errors.js';
 import { readFileOrFail, readTextOrFail } from '../format/read-file.js';
 
-const display = (p: string) => {
-  const rel = path.relative(process.cwd(), p);
-  return rel.startsWith('..') ? path.resolve(p) : rel;
-};
+const outside = (p: string) => path.relative(process.cwd(), p).startsWith('..');
+/**
+ * Paths relative to the working directory, as the user typed them; all of
+ * them absolute when any file lies outside it, so that a relative
+ * `#include "../x.h"` between them still names the file it means.
+ */
+let absolutePaths = false;
+const display = (p: string) => (absolutePaths || outside(p) ? path.resolve(p) : path.relative(process.cwd(), p));
 
 function readSource(p: string): SourceFile {
   return { path: display(p), text: readTextOrFail(p) };
@@ -46,18 +50,43 @@ export function progressLines(say: (line: string) => void): Progress {
 }
 
 /** `fromBytes` overrides --from with a version held in memory (kitsune dev). */
+/**
+ * The files that `#include "..."` names beside each source, and beside those
+ * in turn: they may lie outside the folders read whole (a `../common.h`).
+ */
+function quotedIncludes(sources: string[]): string[] {
+  const seen = new Set<string>(), out: string[] = [];
+  const visit = (file: string) => {
+    let text: string;
+    try { text = fs.readFileSync(file, 'utf8'); } catch { return; }
+    for (const m of text.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"/gm)) {
+      const p = path.resolve(path.dirname(file), m[1]!);
+      if (seen.has(p) || !fs.existsSync(p) || !fs.statSync(p).isFile()) continue;
+      seen.add(p);
+      out.push(p);
+      visit(p);
+    }
+  };
+  sources.forEach((s) => visit(path.resolve(s)));
+  return out;
+}
+
+const dedupe = (files: SourceFile[]) => [...new Map(files.map((f) => [f.path, f])).values()];
+
 export async function buildFromFiles(sources: string[], values: Record<string, string | string[] | boolean>, say: (line: string) => void, fromBytes?: Uint8Array): Promise<BuildResult> {
   if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
   for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
   if (values.xf && !values.from && !fromBytes) throw new KitsuneError('E_USAGE', `kitsune build: --xf ${values.xf}: a spec describes an update, so it needs --from PREV.wasm`);
   const includeDirs = (values.include as string[] | undefined) ?? [];
   const dirs = new Set([...sources.map((s) => path.dirname(s)), ...includeDirs]);
+  const climbing = quotedIncludes(sources);
+  absolutePaths = [...dirs, ...climbing].some(outside);
   const from = fromBytes ?? (values.from ? readFileOrFail(values.from as string) : undefined);
   const opt = (values.opt as string | undefined) ?? '2';
   if (!/^[0-3sz]$/.test(opt)) throw new KitsuneError('E_USAGE', `kitsune build: -O${opt}: expected -O0, -O1, -O2, -O3, -Os or -Oz`);
   return build({
     sources: sources.map(readSource),
-    headers: [...dirs].flatMap((d) => headersIn(d)),
+    headers: dedupe([...[...dirs].flatMap((d) => headersIn(d)), ...climbing.map(readSource)]),
     includeDirs: includeDirs.map(display),
     defines: (values.define as string[] | undefined) ?? [],
     optimize: /\d/.test(opt) ? Number(opt) : (opt as 's' | 'z'),

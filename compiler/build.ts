@@ -14,6 +14,7 @@ import { runtimeHeader, posixHeaders } from './kitsune-header.js';
 import { planMigration, XF_FILE, type MigrationPlan } from './xf-gen.js';
 import { parseXf, type XfSpec } from './xf-parser.js';
 import { promoteSymbols } from './promote-symbols.js';
+import { resolveRelativeIncludes } from './relative-includes.js';
 
 export interface SourceFile { path: string; text: string }
 
@@ -123,7 +124,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 
   const tree: Tree = {};
-  for (const f of [...options.sources, ...(options.headers ?? [])]) putFile(tree, mount(f.path), f.text);
+  for (const f of resolveRelativeIncludes([...options.sources, ...(options.headers ?? [])], mount)) putFile(tree, mount(f.path), f.text);
   putFile(tree, `${INCLUDE}/kitsune.h`, kitsuneH);
   putFile(tree, `${INCLUDE}/kitsune_xf.h`, xfH);
   for (const [p, text] of Object.entries(posix)) putFile(tree, `${INCLUDE}/${p}`, text);

@@ -22,6 +22,25 @@ test('build errors are clang\'s, with file:line:col, and no stack trace', () => 
   assert.not.ok(fs.existsSync(path.join(dir, 'bad.wasm')));
 });
 
+test('a quoted #include that climbs out of the source\'s folder ("../../common/defs.h") finds its file, from inside the tree or outside the working directory', () => {
+  const proj = path.join(dir, 'proj');
+  fs.mkdirSync(path.join(proj, 'src', 'app'), { recursive: true });
+  fs.mkdirSync(path.join(proj, 'common'), { recursive: true });
+  fs.writeFileSync(path.join(proj, 'common', 'defs.h'), '#include "limits.inc"\n#define GREETING "hello from ../../common"\n');
+  fs.writeFileSync(path.join(proj, 'common', 'limits.inc'), '#define ANSWER 42\n');
+  // A decoy where a file system that skipped ".." would look.
+  fs.writeFileSync(path.join(proj, 'src', 'app', 'defs.h'), '#error "the wrong defs.h"\n');
+  fs.mkdirSync(path.join(proj, 'src', 'app', 'common'), { recursive: true });
+  fs.writeFileSync(path.join(proj, 'src', 'app', 'common', 'defs.h'), '#error "the wrong common/defs.h"\n');
+  fs.writeFileSync(path.join(proj, 'src', 'app', 'main.c'), '#include <stdio.h>\n#include "../../common/defs.h"\nint main(void) { printf("%s %d\\n", GREETING, ANSWER); return 0; }\n');
+  for (const [cwd, src] of [[proj, 'src/app/main.c'], [path.join(proj, 'src', 'app'), 'main.c']] as const) {
+    const b = spawnSync(process.execPath, [cli, 'build', src, '-o', path.join(dir, 'climb.wasm')], { cwd, encoding: 'utf8' });
+    assert.is(b.status, 0, b.stderr);
+    const r = spawnSync(process.execPath, [cli, 'run', path.join(dir, 'climb.wasm')], { cwd, encoding: 'utf8' });
+    assert.is(r.stdout, 'hello from ../../common 42\n', r.stderr);
+  }
+});
+
 test('--help for the command and each subcommand, --version; usage errors on stderr', () => {
   const overview = kitsune('--help');
   assert.is(overview.status, 0);

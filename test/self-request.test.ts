@@ -86,4 +86,60 @@ int main(void) {
   assert.is(await run.proc.exited, 0);
 });
 
+// Kitsune's prestartxform and ktcc-shallow do this: the new main checks the state and returns.
+const ending = (how: string) => String.raw`
+#include <kitsune.h>
+#include <assert.h>
+int n;
+int main(int argc, char **argv) {
+  kitsune_do_automigrate();
+  if (kitsune_is_updating()) {
+    assert(n == 41);
+    printf("v2 saw n=%d\n", n); fflush(stdout);
+    ${how}
+  }
+  n = 41;
+  kitsune_signal_update(); kitsune_set_next_version(argv[1]);
+  kitsune_update("once");
+  printf("v1 went on\n");
+  return 5;
+}`;
+
+for (const [how, code] of [['return 0;', 0], ['exit(7);', 7]] as const) {
+  test(`a new version that ends the program (${how}) before its point completes an update the program asked for: committed, and its status is the program's`, async () => {
+    const v1 = await buildC(ending(how), { defines: ['VERSION=1'] });
+    const v2 = await buildC(ending(how), { defines: ['VERSION=2'], from: v1 });
+    const next = path.join(dir, `ending-${code}.wasm`);
+    fs.writeFileSync(next, v2);
+    const run = await start(v1, [next], { grants: { dirs: [dir] } });
+    assert.is(await run.proc.exited, code, run.out());
+    assert.match(run.out(), /v2 saw n=41\n/);
+    assert.not.match(run.out(), /v1 went on/);
+    const r = run.events.find((e) => e.type === 'update');
+    assert.ok(r?.type === 'update' && r.result.outcome === 'committed', JSON.stringify(r));
+  });
+}
+
+test('the same ending in an update asked for from outside rolls back: the old version goes on', async () => {
+  const src = String.raw`
+#include <kitsune.h>
+#include <unistd.h>
+int n;
+int main(void) {
+  kitsune_do_automigrate();
+  if (kitsune_is_updating()) return 0;   /* v2 ends at once */
+  for (;;) { kitsune_update("loop"); n++; if (n == 3) { printf("ready\n"); fflush(stdout); } usleep(10000); }
+}`;
+  const v1 = await buildC(src);
+  const v2 = await buildC(src + '\n', { from: v1 });
+  const run = await start(v1);
+  await run.waitFor(/ready\n/);
+  const r = await run.proc.update(v2);
+  assert.is(r.outcome, 'rolled-back', JSON.stringify(r));
+  assert.match(r.reason!, /returned 0 before reaching update point "loop"/);
+  const state = await Promise.race([run.proc.exited.then(() => 'exited'), new Promise((res) => setTimeout(() => res('running'), 200))]);
+  assert.is(state, 'running');
+  await run.proc.kill();
+});
+
 test.run();

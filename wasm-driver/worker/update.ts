@@ -270,6 +270,14 @@ export class Updater {
       return this.begin(tx);
     }
     const r = this.running(v);
+    // An update the program asked for itself is part of its own run, as in
+    // Kitsune: a new version that ends the program (a return from main, exit())
+    // before its update point completes it. One asked for from outside rolls
+    // back instead, so that an update cannot end a service it was meant to update.
+    if (r?.self && (!('threw' in outcome) || outcome.threw instanceof ExitSignal)) {
+      this.commit(r, true);
+      return undefined;
+    }
     if (r) {
       // The new version failed, or its main ended, before it committed.
       const reason = 'threw' in outcome
@@ -387,14 +395,15 @@ export class Updater {
 
   // ---- commit ----------------------------------------------------------------
 
-  private commit(tx: Running): void {
+  /** `ended`: the new version ended the program before its update point (a request of its own, see settle). */
+  private commit(tx: Running, ended = false): void {
     const rt = this.mem.rt;
     tx.stage = 'commit';
     this.host.stage(tx.msg.id, 'commit');
     if (tx.trace) tx.trace.resumed = currentFrames();
     const commitStart = now();
     const hook = tx.next.exports._kitsune_mainupdate_xform;
-    if (typeof hook === 'function') hook();
+    if (typeof hook === 'function' && !ended) hook();
     if (rt.__kitsune_track_failed()) throw new KitsuneError('E_RUNTIME', 'out of memory while recording the new version\'s allocations');
     // Descriptors first: what libc closes at commit (kitsune_process.c) is then closed for good.
     this.process.commit();
