@@ -1,7 +1,7 @@
 // Descriptors and signal masks as on Linux, inside the sandbox: pipes
 // (EOF, EPIPE with SIGPIPE, O_NONBLOCK, poll and select), dup/dup2/dup3
 // sharing one open file description, stdout redirected into a pipe and back,
-// sendfile from a granted file, sigprocmask (a blocked signal stays pending,
+// sendfile from a granted file, socketpair, sigprocmask (a blocked signal stays pending,
 // even one whose default action ends the process, and is delivered once
 // unblocked), sigsuspend, gethostname, uname, strcasestr; and the self-pipe
 // trick: the runner's SIGUSR1 reaches a handler that writes to a pipe, the
@@ -23,6 +23,7 @@ const CHECKS = `
 #include <string.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -160,6 +161,24 @@ int main(int argc, char **argv) {
   }
   printf("self-pipe: woke %d after %d EINTR, alarms %d\\n", woke, eintr, alarms);
 
+  /* socketpair: a connected local stream, both ways. */
+  int sv[2];
+  r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  send(sv[0], "ping", 4, 0);
+  ssize_t peek = recv(sv[1], b, sizeof b, MSG_PEEK);
+  n = read(sv[1], b, sizeof b);
+  write(sv[1], "pong", 4);
+  ssize_t back = recv(sv[0], b + 8, 8, 0);
+  printf("socketpair %d: peek %zd, read %zd %.4s, back %zd %.4s\\n", r, peek, n, b, back, b + 8);
+  shutdown(sv[0], SHUT_WR);
+  n = read(sv[1], b, 1);
+  close(sv[0]);
+  int broken = pipes_broken;
+  errno = 0;
+  ssize_t w = send(sv[1], "x", 1, MSG_NOSIGNAL);
+  printf("socketpair EOF %zd, closed peer %zd %s, SIGPIPE %d\\n", n, w, errno == EPIPE ? "EPIPE" : "?", pipes_broken - broken);
+  close(sv[1]);
+
   struct utsname u;
   char host[256];
   r = uname(&u);
@@ -206,6 +225,8 @@ test('pipes, dup/dup2/dup3, stdout redirected, sendfile, sigprocmask and sigsusp
     'bad how -1 Invalid argument',
     'sigsuspend -1 EINTR, alarms 1, blocked again 1',
     'self-pipe: woke 1 after 1 EINTR, alarms 2',
+    'socketpair 0: peek 4, read 4 ping, back 4 pong',
+    'socketpair EOF 0, closed peer -1 EPIPE, SIGPIPE 0',
     'uname 0 wasi (none) wasm32; gethostname 0 (none)',
     'strcasestr 19 1',
     '',

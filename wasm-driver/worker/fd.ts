@@ -22,7 +22,8 @@ export type FdRecord =
   | { kind: 'socket'; fd: number; family: 4 | 6; nonblock: boolean }
   | { kind: 'file'; hostFd: number; path: string; append: boolean; canRead: boolean; canWrite: boolean; pos: number; nonblock: boolean }
   | { kind: 'dir'; path: string; preopen?: string }
-  | { kind: 'pipe'; pipe: number; end: 'read' | 'write'; nonblock: boolean; data: Uint8Array };
+  | { kind: 'pipe'; pipe: number; end: 'read' | 'write'; nonblock: boolean; data: Uint8Array }
+  | { kind: 'pair'; input: Extract<FdRecord, { kind: 'pipe' }>; output: Extract<FdRecord, { kind: 'pipe' }>; nonblock: boolean };
 
 export abstract class Fd {
   abstract readonly filetype: number;
