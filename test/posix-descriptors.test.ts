@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildC, start } from './helpers.js';
+import { freePort } from '../bench/kv-client.js';
 
 const CHECKS = `
 #define _GNU_SOURCE
@@ -359,6 +360,41 @@ test('a pipe with unread bytes, a dup\'ed end and the signal mask move to the fr
   await run.waitFor(/v1: 3\+3 abcxyz, SIGUSR2 blocked 1\n/);
   await run.proc.kill();
   assert.not.ok(run.events.some((e) => e.type === 'crash'), JSON.stringify(run.events));
+});
+
+// A socket moved with dup2 and its old number closed keeps working, and a
+// new socket may take the old number (the host numbers them apart).
+const MOVED = String.raw`
+#include <kitsune.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  setvbuf(stdout, 0, _IONBF, 0);
+  struct sockaddr_in sin = {0};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons((unsigned short)atoi(argv[1]));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  if (bind(l, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(l, 4) < 0) { printf("listen: %s\n", strerror(errno)); return 3; }
+  int moved = dup2(l, 40);
+  close(l);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  int r = connect(c, (struct sockaddr *)&sin, sizeof sin);
+  int a = accept(moved, 0, 0);
+  write(c, "over", 4);
+  char b[8] = {0};
+  ssize_t n = read(a, b, sizeof b - 1);
+  printf("moved %d, new socket took the old number %d, connect %d, accepted %d, read %zd %s\n", moved, c == l, r, a >= 0, n, b);
+  return 0;
+}`;
+
+test('a listening socket moved with dup2 (old number closed) accepts a connection from a new socket on its old number', async () => {
+  const port = await freePort();
+  const run = await start(await buildC(MOVED, { file: 'moved.c', name: 'moved' }), [String(port)], { grants: { net: [`127.0.0.1:${port}`] } });
+  assert.is(await run.proc.exited, 0, run.out());
+  assert.is(run.out(), 'moved 40, new socket took the old number 1, connect 0, accepted 1, read 4 over\n');
 });
 
 test.run();
