@@ -68,6 +68,8 @@ async function cmdRun(args: string[]): Promise<number> {
   const { grants, args: opts } = takeGrants(args.slice(0, idx), 'run');
   const a = parseArgs(opts, RUN_SPEC, 'run');
   const app = args[idx];
+  // The program may name as its next version (kitsune_set_next_version) what the command line lists, as Kitsune's tests do.
+  grants.versions = [app, ...args.slice(idx + 1)].filter((x) => x.endsWith('.wasm') && fs.existsSync(x) && fs.statSync(x).isFile()).map((x) => path.resolve(x));
   const stackSize = a.values.stackSize ? stackSizeOf(a.values.stackSize as string) : undefined;
   const bench = a.values.bench ? fs.createWriteStream(a.values.bench as string, { flags: 'a' }) : undefined;
   let proc: KitsuneProcess | undefined;

@@ -6,7 +6,7 @@ export type ErrorCode =
   | 'E_TYPE_CHANGED' | 'E_LINK' | 'E_READ' | 'E_COMPILE' | 'E_BUILD'
   | 'E_UPDATE_BUSY' | 'E_NO_PROCESS' | 'E_USAGE' | 'E_NODE_ONLY' | 'E_RUNTIME'
   | 'E_MIGRATE' | 'E_STACK_DEPTH' | 'E_EXITED' | 'E_XF_SYNTAX' | 'E_XF_REFUSED' | 'E_XF_RULE' | 'E_DWARF'
-  | 'E_CONTROL' | 'E_REQUEST' | 'E_ASSET' | 'E_ABORTED' | 'E_NOT_ISOLATED';
+  | 'E_CONTROL' | 'E_REQUEST' | 'E_ASSET' | 'E_ABORTED' | 'E_NOT_ISOLATED' | 'E_SANDBOX';
 
 export class KitsuneError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly details?: string[]) {

@@ -72,10 +72,11 @@ export function readTextOrFail(path: string, maxBytes = DEFAULT_MAX): string {
 /**
  * readFileOrFail without blocking the thread, and with a deadline: after
  * `timeoutMs` it gives up with an error (the read, if stuck in the file
- * system, finishes unseen and its descriptor is closed then).
+ * system, finishes unseen and its descriptor is closed then). `opened` may
+ * refuse the open descriptor (a sandbox checking where it really is).
  */
-export async function readFileWithin(path: string, maxBytes = DEFAULT_MAX, timeoutMs?: number): Promise<Uint8Array> {
-  const work = readAsync(path, maxBytes);
+export async function readFileWithin(path: string, maxBytes = DEFAULT_MAX, timeoutMs?: number, opened?: (fd: number) => void): Promise<Uint8Array> {
+  const work = readAsync(path, maxBytes, opened);
   if (timeoutMs === undefined) return work;
   work.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -85,13 +86,15 @@ export async function readFileWithin(path: string, maxBytes = DEFAULT_MAX, timeo
   try { return await Promise.race([work, late]); } finally { clearTimeout(timer); }
 }
 
-async function readAsync(path: string, maxBytes: number): Promise<Uint8Array> {
+/** `opened`, given, sees the descriptor before anything is read from it, and may refuse it by throwing. */
+async function readAsync(path: string, maxBytes: number, opened?: (fd: number) => void): Promise<Uint8Array> {
   const fs = node(path).promises;
   let fh: import('node:fs/promises').FileHandle | undefined;
   try {
     const before = await fs.stat(path);
     check(path, before, maxBytes);
     fh = await fs.open(path, openFlags(node(path)));
+    opened?.(fh.fd);
     const st = await fh.stat();
     check(path, st, maxBytes, before);
     // One byte more than the size tells a file that grew while it was read.

@@ -278,18 +278,11 @@ static inline void *stackvars_get_formal(const char *fun_name, const char *var_n
 static inline void *stackvars_get_local_new(const char *fun_name, const char *var_name) { return kitsune_get_symbol_addr_new(var_name, fun_name, 0, 0); }
 static inline void *stackvars_get_formal_new(const char *fun_name, const char *var_name) { return kitsune_get_symbol_addr_new(var_name, fun_name, 0, 0); }
 
-/* Kitsune's log (ktlog.h): a file per process there; here stderr, only
- * when the environment has KITSUNE_LOG set. */
-static inline int kitsune_logging_init(const char *app) { (void)app; return 1; }
-static inline void kitsune_log(const char *fmt, ...) {
-  if (!getenv("KITSUNE_LOG")) return;
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("kitsune log: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  if (!*fmt || fmt[strlen(fmt) - 1] != '\n') fputc('\n', stderr);
-  va_end(ap);
-}
+/* Kitsune's log (ktlog.h): a line per call in /tmp/kitsune/APP.PID, as in
+ * Kitsune, when that directory is granted (--dir /tmp/kitsune); else on
+ * stderr when KITSUNE_LOG is set, else nowhere (runtime/kitsune_log.c). */
+int kitsune_logging_init(const char *app);
+void kitsune_log(const char *fmt, ...);
 
 /* Heap lists (ktheaptrack.h): addresses a program keeps for its own use,
  * e.g. memory handed to a library. A list lives in the heap like any other

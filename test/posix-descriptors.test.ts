@@ -1,7 +1,7 @@
 // Descriptors and signal masks as on Linux, inside the sandbox: pipes
 // (EOF, EPIPE with SIGPIPE, O_NONBLOCK, poll and select), dup/dup2/dup3
 // sharing one open file description, stdout redirected into a pipe and back,
-// sendfile from a granted file, sigprocmask (a blocked signal stays pending,
+// sendfile from a granted file, socketpair, sigprocmask (a blocked signal stays pending,
 // even one whose default action ends the process, and is delivered once
 // unblocked), sigsuspend, gethostname, uname, strcasestr; and the self-pipe
 // trick: the runner's SIGUSR1 reaches a handler that writes to a pipe, the
@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildC, start } from './helpers.js';
+import { freePort } from '../bench/kv-client.js';
 
 const CHECKS = `
 #define _GNU_SOURCE
@@ -23,6 +24,7 @@ const CHECKS = `
 #include <string.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -160,6 +162,24 @@ int main(int argc, char **argv) {
   }
   printf("self-pipe: woke %d after %d EINTR, alarms %d\\n", woke, eintr, alarms);
 
+  /* socketpair: a connected local stream, both ways. */
+  int sv[2];
+  r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  send(sv[0], "ping", 4, 0);
+  ssize_t peek = recv(sv[1], b, sizeof b, MSG_PEEK);
+  n = read(sv[1], b, sizeof b);
+  write(sv[1], "pong", 4);
+  ssize_t back = recv(sv[0], b + 8, 8, 0);
+  printf("socketpair %d: peek %zd, read %zd %.4s, back %zd %.4s\\n", r, peek, n, b, back, b + 8);
+  shutdown(sv[0], SHUT_WR);
+  n = read(sv[1], b, 1);
+  close(sv[0]);
+  int broken = pipes_broken;
+  errno = 0;
+  ssize_t w = send(sv[1], "x", 1, MSG_NOSIGNAL);
+  printf("socketpair EOF %zd, closed peer %zd %s, SIGPIPE %d\\n", n, w, errno == EPIPE ? "EPIPE" : "?", pipes_broken - broken);
+  close(sv[1]);
+
   struct utsname u;
   char host[256];
   r = uname(&u);
@@ -206,6 +226,8 @@ test('pipes, dup/dup2/dup3, stdout redirected, sendfile, sigprocmask and sigsusp
     'bad how -1 Invalid argument',
     'sigsuspend -1 EINTR, alarms 1, blocked again 1',
     'self-pipe: woke 1 after 1 EINTR, alarms 2',
+    'socketpair 0: peek 4, read 4 ping, back 4 pong',
+    'socketpair EOF 0, closed peer -1 EPIPE, SIGPIPE 0',
     'uname 0 wasi (none) wasm32; gethostname 0 (none)',
     'strcasestr 19 1',
     '',
@@ -283,6 +305,96 @@ test('the self-pipe trick: the runner\'s SIGUSR1 wakes poll (v1) and select (v2)
   await run.waitFor(/v2: signal 3 through the pipe, SIGHUP pending 1\n/);
   assert.not.match(run.out(), /failed/);
   await run.proc.kill();
+});
+
+// A new version stuck before its point: the old one resumes in a fresh
+// worker (stuck-update.test.ts) with its pipe, the bytes in it, a dup'ed end
+// and its signal mask.
+const STUCK = String.raw`
+#include <kitsune.h>
+#include <unistd.h>
+int p[2] = { -1, -1 };
+int d = -1;
+static volatile int usr1;
+static void on_usr1(int s) { (void)s; usr1 = 1; }
+int main(void) {
+  setvbuf(stdout, 0, _IONBF, 0);
+  kitsune_do_automigrate();
+#ifdef STUCK
+  if (kitsune_is_updating()) for (;;) {}
+#endif
+  if (!kitsune_is_updating()) {
+    pipe(p);
+    d = dup(p[1]);
+    close(p[1]);
+    write(d, "abc", 3);
+    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &s, 0);
+    signal(SIGUSR1, on_usr1);
+    printf("v%d ready\n", VERSION);
+  }
+  for (;;) {
+    kitsune_update("loop");
+    if (usr1) {
+      usr1 = 0;
+      char b[8];
+      ssize_t n = read(p[0], b, 3);
+      write(d, "xyz", 3);
+      ssize_t m = read(p[0], b + 3, 3);
+      sigset_t cur; sigprocmask(SIG_BLOCK, 0, &cur);
+      printf("v%d: %zd+%zd %.6s, SIGUSR2 blocked %d\n", VERSION, n, m, b, sigismember(&cur, SIGUSR2));
+    }
+    usleep(20000);
+  }
+}`;
+
+test('a pipe with unread bytes, a dup\'ed end and the signal mask move to the fresh worker that resumes the old version after a stuck update', async () => {
+  const v1 = await buildC(STUCK, { file: 'stuck.c', name: 'stuck', defines: ['VERSION=1'] });
+  const stuck = await buildC(STUCK, { file: 'stuck.c', name: 'stuck', defines: ['VERSION=2', 'STUCK'], from: v1 });
+  const run = await start(v1);
+  await run.waitFor(/v1 ready\n/);
+  const r = await run.proc.update(stuck, { timeoutMs: 1500 });
+  assert.is(r.outcome, 'rolled-back', JSON.stringify(r));
+  assert.match(r.reason!, /did not reach update point "loop" within/);
+  run.proc.signal('SIGUSR1');
+  await run.waitFor(/v1: 3\+3 abcxyz, SIGUSR2 blocked 1\n/);
+  await run.proc.kill();
+  assert.not.ok(run.events.some((e) => e.type === 'crash'), JSON.stringify(run.events));
+});
+
+// A socket moved with dup2 and its old number closed keeps working, and a
+// new socket may take the old number (the host numbers them apart).
+const MOVED = String.raw`
+#include <kitsune.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  setvbuf(stdout, 0, _IONBF, 0);
+  struct sockaddr_in sin = {0};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons((unsigned short)atoi(argv[1]));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  if (bind(l, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(l, 4) < 0) { printf("listen: %s\n", strerror(errno)); return 3; }
+  int moved = dup2(l, 40);
+  close(l);
+  int c = socket(AF_INET, SOCK_STREAM, 0);
+  int r = connect(c, (struct sockaddr *)&sin, sizeof sin);
+  int a = accept(moved, 0, 0);
+  write(c, "over", 4);
+  char b[8] = {0};
+  ssize_t n = read(a, b, sizeof b - 1);
+  printf("moved %d, new socket took the old number %d, connect %d, accepted %d, read %zd %s\n", moved, c == l, r, a >= 0, n, b);
+  return 0;
+}`;
+
+test('a listening socket moved with dup2 (old number closed) accepts a connection from a new socket on its old number', async () => {
+  const port = await freePort();
+  const run = await start(await buildC(MOVED, { file: 'moved.c', name: 'moved' }), [String(port)], { grants: { net: [`127.0.0.1:${port}`] } });
+  assert.is(await run.proc.exited, 0, run.out());
+  assert.is(run.out(), 'moved 40, new socket took the old number 1, connect 0, accepted 1, read 4 over\n');
 });
 
 test.run();

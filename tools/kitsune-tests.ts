@@ -25,6 +25,8 @@ interface Case {
   /** The spec xfgen reads (v2 is then built --from v1 with it). */
   xf?: string;
   args?: string[];
+  /** Folders the test expects to use, created and granted (--dir): Kitsune's log folder for the logging test. */
+  dirs?: string[];
   skip?: string;
   /** Updated from outside, as its Makefile does (run, sleep 1, doupd, sleep 1, kill); passes when the update commits and `expect` is printed after it. */
   external?: { expect: RegExp };
@@ -33,7 +35,7 @@ interface Case {
 // From each test's Makefile (kitsune-core tests/*/Makefile).
 const CASES: Case[] = [
   { name: 'argcargv', v1: ['argcargv.c'], args: ['b', 'c'] },
-  { name: 'logging', v1: ['logging.c'] },
+  { name: 'logging', v1: ['logging.c'], dirs: ['/tmp/kitsune'] },
   { name: 'updatetest', v1: ['main.c', 'other.c', 'dsu.c'] },
   { name: 'prestartxform', v1: ['main.c', 'dsu.c'] },
   { name: 'ktcc-generics', v1: ['main.c'], xf: 'updatetest.xf' },
@@ -143,7 +145,8 @@ async function main(argv: string[]): Promise<number> {
       continue;
     }
     process.stderr.write(c.external ? `${c.name}: kitsune run v1.wasm, kitsune update PID v2.wasm after 1 s\n` : `${c.name}: kitsune run v1.wasm v2.wasm${c.args ? ` ${c.args.join(' ')}` : ''}\n`);
-    const r = c.external ? await runExternal(out) : await run(out, ['v1.wasm', 'v2.wasm', ...(c.args ?? [])]);
+    for (const d of c.dirs ?? []) fs.mkdirSync(d, { recursive: true });
+    const r = c.external ? await runExternal(out) : await run(out, [...(c.dirs ?? []).map((d) => `--dir=${d}`), 'v1.wasm', 'v2.wasm', ...(c.args ?? [])]);
     fs.writeFileSync(path.join(out, 'run.log'), r.out);
     const committed = /kitsune: update committed at "/.test(r.out);
     const failed = /Assertion failed|the program crashed/.test(r.out);

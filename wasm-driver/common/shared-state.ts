@@ -36,6 +36,8 @@ export const enum Ctl {
   OutTail = 16,
   /** Bit n: the program blocks signal n (sigprocmask): it stays pending until unblocked. */
   BlockedSignals = 17,
+  /** Bytes of stdout and stderr the worker has handed to the host that the host's streams have not taken yet. */
+  OutPending = 18,
   Words = 20,
 }
 
@@ -46,6 +48,13 @@ export const MAX_FDS = 1024;
 export const RPC_CAPACITY = 256 * 1024;
 /** Bytes of the outbox: what send() hands to the host without waiting for it. */
 export const OUTBOX_CAPACITY = 1024 * 1024;
+
+/**
+ * Output backpressure: the program's writes to stdout and stderr block (in
+ * its worker) while this many bytes are handed to the host and not yet taken
+ * by its streams, so a slow reader never makes the host hold more.
+ */
+export const OUTPUT_BUDGET = 4 * 1024 * 1024;
 
 /** Readiness bits, one word per descriptor. */
 export const READABLE = 1, WRITABLE = 2, HANGUP = 4, ERROR = 8;
@@ -142,6 +151,14 @@ export class SharedState {
     Atomics.add(this.ctl, word, 1);
     Atomics.notify(this.ctl, word);
     if (word !== Ctl.Wake) this.wake();
+  }
+
+  /** Host side: `n` bytes of output were taken by their stream; a write waiting for room goes on. */
+  releaseOutput(n: number): void {
+    // A blocked write waits until half its limit is free (OutputFd.room): woken once then, not at every message.
+    const before = Atomics.sub(this.ctl, Ctl.OutPending, n), after = before - n;
+    const crossed = (at: number) => before >= at && after < at;
+    if (crossed(OUTPUT_BUDGET / 2) || crossed(2 * OUTPUT_BUDGET)) this.wake();
   }
 
   wake(): void {

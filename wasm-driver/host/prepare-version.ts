@@ -23,12 +23,13 @@ export class PrepareError extends Error {
 
 /**
  * `check` runs on the metadata before compiling (an update checks the lineage
- * there); `readTimeoutMs` bounds reading a path (an update's deadline).
+ * there); `readTimeoutMs` bounds reading a path (an update's deadline);
+ * `opened` may refuse the descriptor a path was opened as (the sandbox).
  */
-export async function prepareVersion(source: VersionSource, name: string, check: (meta: KitsuneMeta) => void = () => {}, readTimeoutMs?: number): Promise<PreparedVersion> {
+export async function prepareVersion(source: VersionSource, name: string, check: (meta: KitsuneMeta) => void = () => {}, readTimeoutMs?: number, opened?: (fd: number) => void): Promise<PreparedVersion> {
   let stage: UpdateStage = 'read';
   try {
-    const bytes = typeof source === 'string' ? await readFileWithin(source, undefined, readTimeoutMs) : source;
+    const bytes = typeof source === 'string' ? await readFileWithin(source, undefined, readTimeoutMs, opened) : source;
     stage = 'validate';
     const meta = readMeta(bytes, name);
     const dylinkBytes = customSection(bytes, 'dylink.0');

@@ -10,7 +10,7 @@ import { checkCompatible } from '../../format/compat.js';
 import { importLimits } from '../../format/wasm-sections.js';
 import { SharedState, Ctl } from '../common/shared-state.js';
 import { StateWord } from '../common/state-word.js';
-import { isNode } from '../../format/platform.js';
+import { isNode, nodeBuiltin } from '../../format/platform.js';
 import { now } from '../common/clock.js';
 import { signalNumber } from '../common/signal-numbers.js';
 import type { FromWorker, KitsuneEvent, ResumeMessage, StartMessage, UpdateResult, UpdateStage } from '../common/protocol.js';
@@ -161,8 +161,8 @@ export class KitsuneProcess {
     const shared = new SharedState();
     throwIfAborted(signal, what);
     const worker = await spawnWorker(options.worker);
-    const out = options.stdout ?? defaultSink(1);
-    const err = options.stderr ?? defaultSink(2);
+    const out = sinkOf(options.stdout, 1);
+    const err = sinkOf(options.stderr, 2);
     let resolveReady!: () => void, resolveExit!: (code: number) => void;
     const ready = new Promise<void>((r) => (resolveReady = r));
     const exited = new Promise<number>((r) => (resolveExit = r));
@@ -193,7 +193,7 @@ export class KitsuneProcess {
     return proc;
   }
 
-  private sinks!: { out: (b: Uint8Array) => void; err: (b: Uint8Array) => void; ready: () => void };
+  private sinks!: { out: Sink; err: Sink; ready: () => void };
   private startMessage!: StartMessage;
   /** The running version, as a fresh worker would be given it. */
   private running!: { module: WebAssembly.Module; meta: KitsuneMeta; dylink: DylinkInfo; frames: Uint32Array };
@@ -207,7 +207,8 @@ export class KitsuneProcess {
     const mine = () => worker === this.worker;
     worker.onMessage((m: FromWorker) => {
       if (!mine()) return;
-      if (m.type === 'output') (m.fd === 1 ? this.sinks.out : this.sinks.err)(m.bytes);
+      // The bytes count against the program's output budget until their stream has taken them.
+      if (m.type === 'output') { const n = m.bytes.length; (m.fd === 1 ? this.sinks.out : this.sinks.err)(m.bytes, () => this.shared.releaseOutput(n)); }
       else if (m.type === 'ready') { this.state = new StateWord(this.memory, m.stateAddress); if (!this.scanTimer) this.askForScans(); this.sinks.ready(); }
       else if (m.type === 'event') this.onWorkerEvent(m.event);
       else if (m.type === 'self-update') void this.onSelfUpdate(m.path);
@@ -265,6 +266,8 @@ export class KitsuneProcess {
     }
     this.worker = fresh;
     await stuck.terminate();
+    // The stopped worker's output messages are dropped (attach): they no longer count against the budget.
+    Atomics.store(this.shared.ctl, Ctl.OutPending, 0);
     this.attach(fresh);
     const { module, meta, dylink, frames } = this.running;
     const resume: ResumeMessage = {
@@ -484,7 +487,13 @@ export class KitsuneProcess {
     }
     let prepared;
     try {
-      prepared = await prepareVersion(path, path, (meta) => checkCompatible(this.meta, meta, path));
+      // Only under the program's grants (or a version the runner allows), checked again on the open descriptor.
+      const real = this.services.sandbox.versionPath(path);
+      const opened = (fd: number) => {
+        const where = whereIs(fd);
+        if (where !== undefined && !this.services.sandbox.fileGranted(where)) this.services.sandbox.versionPath(where);
+      };
+      prepared = await prepareVersion(real, path, (meta) => checkCompatible(this.meta, meta, path), DEFAULT_UPDATE_DEADLINE_MS, opened);
     } catch (e) {
       fail(e instanceof PrepareError ? e.stage : 'read', e instanceof PrepareError ? e.cause : e);
       return;
@@ -497,10 +506,21 @@ export class KitsuneProcess {
   }
 }
 
-function defaultSink(fd: 1 | 2): (b: Uint8Array) => void {
-  if (isNode) return (b) => (fd === 1 ? process.stdout : process.stderr).write(b);
+/** Where the kernel says an open descriptor is (Linux's /proc), or undefined. */
+function whereIs(fd: number): string | undefined {
+  const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
+  try { return fs?.readlinkSync(`/proc/self/fd/${fd}`); } catch { return undefined; }
+}
+
+/** Where output goes; `taken` is called once the bytes have left the host (the program's output budget). */
+type Sink = (bytes: Uint8Array, taken: () => void) => void;
+
+function sinkOf(callback: ((b: Uint8Array) => void) | undefined, fd: 1 | 2): Sink {
+  if (callback) return (b, taken) => { try { callback(b); } finally { taken(); } };
+  // A stream calls back when the bytes are written (or the write failed): a slow reader holds the program back.
+  if (isNode) return (b, taken) => { (fd === 1 ? process.stdout : process.stderr).write(b, () => taken()); };
   const dec = new TextDecoder();
-  return (b) => (fd === 1 ? console.log : console.error)(dec.decode(b));
+  return (b, taken) => { (fd === 1 ? console.log : console.error)(dec.decode(b)); taken(); };
 }
 
 function inheritStdin(proc: KitsuneProcess, filter: (b: Uint8Array) => Uint8Array): () => void {

@@ -5,12 +5,22 @@
 // the grant that would allow it.
 
 import { parseV4, parseV6, canonicalHost } from '../common/ip-address.js';
+import { KitsuneError } from '../../format/errors.js';
+import { nodeBuiltin } from '../../format/platform.js';
+
+const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
+const pathm = nodeBuiltin<typeof import('node:path')>('node:path');
 
 export interface Grants {
   /** Host directories the program may read and write under (--dir). */
   dirs?: string[];
   /** Network: true for any (--net), or an allow-list of "host:port", "host", ":port" (--net=...). */
   net?: boolean | string[];
+  /**
+   * Files the program may name as its next version (kitsune_set_next_version)
+   * outside `dirs`: the CLI lists the versions on its command line.
+   */
+  versions?: string[];
 }
 
 export interface Refusal { grant: '--net' | '--dir'; what: string; message: string }
@@ -95,9 +105,47 @@ export class Sandbox {
     return false;
   }
 
+  /**
+   * Where a next version the program named (kitsune_set_next_version) really
+   * is, when it lies under a --dir grant or is one of the granted versions;
+   * else a refusal (reported, and thrown) that says nothing of the file: not
+   * whether it exists, not its size.
+   */
+  versionPath(p: string): string {
+    const { dirs, files } = this.realGrants();
+    const wanted = pathm!.resolve(p);
+    let real: string | undefined;
+    try { real = fs!.realpathSync(wanted); } catch { real = undefined; }
+    if (real !== undefined && this.fileGranted(real)) return real;
+    const granted = dirs.map((d) => `--dir ${d}`).join(', ') || 'no directory was granted';
+    const message = `kitsune_set_next_version("${p}") refused (EACCES): a version the program names is read only from under its --dir grants (${granted})${files.length ? ' or from the versions the runner allows (those on its command line)' : ''}; grant its directory with --dir, or update from outside with \`kitsune update\``;
+    this.refuse({ grant: '--dir', what: `next version ${p}`, message });
+    // Inside a grant but missing: the program may know that much.
+    if (real === undefined && dirs.some((d) => within(wanted, d))) throw new KitsuneError('E_READ', `${p}: no such file`);
+    throw new KitsuneError('E_SANDBOX', message);
+  }
+
+  /** Whether the real path `real` is inside a --dir grant or is a granted version. */
+  fileGranted(real: string): boolean {
+    const { dirs, files } = this.realGrants();
+    return dirs.some((d) => within(real, d)) || files.includes(real);
+  }
+
+  private grantsReal: { dirs: string[]; files: string[] } | undefined;
+  private realGrants(): { dirs: string[]; files: string[] } {
+    if (!fs || !pathm) throw new KitsuneError('E_NODE_ONLY', 'reading a version the program names needs Node.js');
+    const real = (p: string) => { try { return fs.realpathSync(p); } catch { return pathm.resolve(p); } };
+    return (this.grantsReal ??= { dirs: (this.grants.dirs ?? []).map(real), files: (this.grants.versions ?? []).map(real) });
+  }
+
   refuse(r: Refusal): void {
     if (this.reported.has(r.what)) return;
     this.reported.add(r.what);
     this.report(r);
   }
+}
+
+function within(p: string, dir: string): boolean {
+  const sep = pathm!.sep;
+  return p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }

@@ -1,15 +1,18 @@
-// The descriptor calls WASI lacks: pipe, pipe2, dup, dup2, dup3. A dup'ed
+// The descriptor calls WASI lacks: pipe, pipe2, socketpair (AF_UNIX
+// streams, as two pipes: fd-pipe.ts), dup, dup2, dup3. A dup'ed
 // number names the same open file description as the original (its offset
 // and O_NONBLOCK are shared, as on Linux), and what it names is closed when
 // the last number naming it is (fd.ts). Numbers go up to MAX_FDS - 1.
 import { E } from '../common/errno.js';
 import { MAX_FDS } from '../common/shared-state.js';
 import type { FdTable } from './fd.js';
-import { Pipe, PipeFd, type PipeContext } from './fd-pipe.js';
+import { Pipe, PipeFd, PairFd, type PipeContext } from './fd-pipe.js';
 import type { HostFn } from './signals.js';
 
 // wasi-libc's <fcntl.h>: O_NONBLOCK is 4; O_CLOEXEC is 0 (there is no exec).
 const O_NONBLOCK = 4;
+// <sys/socket.h>: AF_UNIX 3, SOCK_STREAM 6, SOCK_NONBLOCK and SOCK_CLOEXEC.
+const AF_UNIX = 3, SOCK_STREAM = 6, SOCK_NONBLOCK = 0x4000, SOCK_CLOEXEC = 0x2000;
 
 export interface FdCallsContext extends PipeContext {
   fds: FdTable;
@@ -21,9 +24,9 @@ export function fdCalls(c: FdCallsContext): Record<string, HostFn> {
   const { mem, fds } = c;
   const pipe2 = (out: number, flags: number): number => {
     if (flags & ~O_NONBLOCK) return mem.fail(E.INVAL);
-    const r = fds.lowestFree(0);
-    const w = r < 0 ? -1 : fds.lowestFree(r + 1);
-    if (w < 0) return mem.fail(E.MFILE);
+    const n = two();
+    if (!n) return mem.fail(E.MFILE);
+    const [r, w] = n;
     const p = new Pipe(c.nextPipe());
     const nonblock = (flags & O_NONBLOCK) !== 0;
     fds.set(r, new PipeFd(p, 'read', nonblock, c));
@@ -42,9 +45,28 @@ export function fdCalls(c: FdCallsContext): Record<string, HostFn> {
     fds.set(to, f);
     return to;
   };
+  /** Two free numbers, the lowest first, or null. */
+  const two = (): [number, number] | null => {
+    const a = fds.lowestFree(0);
+    const b = a < 0 ? -1 : fds.lowestFree(a + 1);
+    return b < 0 ? null : [a, b];
+  };
   return {
     pipe: (out) => pipe2(out, 0),
     pipe2,
+    socketpair: (domain, type, protocol, out) => {
+      if (domain !== AF_UNIX) return mem.fail(E.AFNOSUPPORT);
+      if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM || protocol !== 0) return mem.fail(E.PROTONOSUPPORT);
+      const n = two();
+      if (!n) return mem.fail(E.MFILE);
+      const nonblock = (type & SOCK_NONBLOCK) !== 0;
+      const ab = new Pipe(c.nextPipe()), ba = new Pipe(c.nextPipe());
+      fds.set(n[0], new PairFd(new PipeFd(ba, 'read', nonblock, c), new PipeFd(ab, 'write', nonblock, c), nonblock));
+      fds.set(n[1], new PairFd(new PipeFd(ab, 'read', nonblock, c), new PipeFd(ba, 'write', nonblock, c), nonblock));
+      mem.dv.setInt32(out, n[0], true);
+      mem.dv.setInt32(out + 4, n[1], true);
+      return 0;
+    },
     dup: (fd) => {
       if (!fds.has(fd)) return mem.fail(E.BADF);
       const to = fds.lowestFree(0);

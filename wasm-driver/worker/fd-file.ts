@@ -4,7 +4,7 @@
 import { E, errnoFromNode } from '../common/errno.js';
 import { Fd, type FdRecord } from './fd.js';
 import { FDFLAGS, FILETYPE, OFLAGS, RIGHTS, encodeDirent, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
-import { filetypeOf, type Files } from './files.js';
+import { Files, filetypeOf } from './files.js';
 import type { ProgramMemory } from './memory.js';
 
 export class FileFd extends Fd {
@@ -93,31 +93,65 @@ export class FileFd extends Fd {
   }
 }
 
+/** An open that raced with a symlink swapped in at its final name: resolved and tried again. */
+const RETRY = Symbol('retry');
+const TRIES = 4;
+
 export class DirFd extends Fd {
   readonly filetype = FILETYPE.DIRECTORY;
-  constructor(private readonly files: Files, private readonly mem: ProgramMemory, readonly path: string, private readonly preopenName?: string) { super(); }
+  /**
+   * `hostFd`: the directory held open (Linux), so that listing it and paths
+   * relative to it reach this directory, not whatever its path names later.
+   * The preopened "/" holds none: it is above the grants.
+   */
+  constructor(private readonly files: Files, private readonly mem: ProgramMemory, readonly path: string, private readonly preopenName?: string, private hostFd?: number) { super(); }
 
   get preopen(): string | undefined { return this.preopenName; }
   record(): FdRecord { return { kind: 'dir', path: this.path, ...(this.preopenName !== undefined ? { preopen: this.preopenName } : {}) }; }
   get closable(): boolean { return this.preopenName === undefined; }
   fdstat(): Fdstat { return { filetype: this.filetype, flags: 0, rightsBase: 0x1fffffffn, rightsInheriting: 0x1fffffffn }; }
-  filestat(): Filestat | number { return this.files.stat(this.path); }
+  filestat(): Filestat | number { return this.files.stat(this.hostFd ?? this.path); }
   readv(): number { return -E.ISDIR; }
+  close(): number { if (this.hostFd !== undefined) this.files.op((fs) => fs.closeSync(this.hostFd!)); this.hostFd = undefined; return E.SUCCESS; }
+
+  /** Where this directory is now: where the kernel says its descriptor is, else the path it was opened at. */
+  private get here(): string { return (this.hostFd !== undefined ? this.files.whereIs(this.hostFd) : undefined) ?? this.path; }
 
   readdir(cookie: number, len: number): Uint8Array | number {
     const { fs, path } = this.files;
     if (!fs || !path) return E.NOSYS;
     try {
-      const names = ['.', '..', ...fs.readdirSync(this.path)];
+      let names: string[];
+      let typeOf: (name: string) => { type: number; ino: bigint };
+      if (!this.files.granted(this.path)) {
+        // Above the grants (the preopened "/"): only the way to each grant shows, nothing else of the host's.
+        names = ['.', '..', ...this.files.towardGrants(this.path)];
+        // Real inode numbers (libc stats an entry listed with none, which would be refused here).
+        typeOf = (name) => {
+          try { return { type: FILETYPE.DIRECTORY, ino: fs.statSync(path.join(this.path, name), { bigint: true }).ino }; } catch { return { type: FILETYPE.DIRECTORY, ino: 1n }; }
+        };
+      } else {
+        // Listed through the held descriptor (reopened through a checked parent after a worker restart).
+        if (this.hostFd === undefined) {
+          const fd = this.files.at(this.path, 'open', this.path, (p) => ({ fd: fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY) }));
+          if (typeof fd === 'number') return fd;
+          this.hostFd = fd.fd;
+        }
+        const where = this.files.whereIs(this.hostFd);
+        const base = where === undefined ? this.path : Files.through(this.hostFd);
+        if (where !== undefined && !this.files.granted(where)) return this.files.refuse('list', this.path, where);
+        names = ['.', '..', ...fs.readdirSync(base)];
+        typeOf = (name) => {
+          try {
+            const st = fs.lstatSync(path.join(base, name), { bigint: true });
+            return { type: filetypeOf(st), ino: st.ino };
+          } catch { return { type: FILETYPE.UNKNOWN, ino: 0n }; } // raced with a removal: listed without its type
+        };
+      }
       const parts: Uint8Array[] = [];
       let used = 0;
       for (let i = cookie; i < names.length && used < len; i++) {
-        let type: number = FILETYPE.UNKNOWN, ino = 0n;
-        try {
-          const st = fs.lstatSync(path.join(this.path, names[i]), { bigint: true });
-          type = filetypeOf(st);
-          ino = st.ino;
-        } catch { /* raced with a removal: listed without its type */ }
+        const { type, ino } = typeOf(names[i]);
         const ent = encodeDirent(BigInt(i + 1), ino, new TextEncoder().encode(names[i]), type);
         parts.push(ent);
         used += ent.length;
@@ -132,40 +166,77 @@ export class DirFd extends Fd {
 
   /** The granted host path `rel` leads to from here, or the errno. */
   resolve(rel: string, op: string, follow = true): string | number {
-    return this.files.resolve(this.path, rel, op, follow);
+    return this.files.resolve(this.here, rel, op, follow);
   }
+
+  private asked(rel: string): string { return this.files.path!.resolve(this.here, rel); }
 
   openAt(rel: string, oflags: number, rights: bigint, fdflags: number): FileFd | DirFd | number {
     const write = (rights & RIGHTS.FD_WRITE) !== 0n;
-    const real = this.resolve(rel, write || oflags & OFLAGS.CREAT ? 'open for writing' : 'open');
-    if (typeof real === 'number') return real;
-    const fs = this.files.fs!;
-    try {
-      let st: import('node:fs').Stats | undefined;
-      try { st = fs.statSync(real); } catch { st = undefined; }
-      if (st?.isDirectory()) {
-        if (oflags & OFLAGS.TRUNC) return E.ISDIR;
-        if (oflags & OFLAGS.CREAT && oflags & OFLAGS.EXCL) return E.EXIST;
-        return new DirFd(this.files, this.mem, real);
-      }
-      if (oflags & OFLAGS.DIRECTORY) return st ? E.NOTDIR : E.NOENT;
-      const read = (rights & RIGHTS.FD_READ) !== 0n || !write;
-      const C = fs.constants;
-      let flags = write ? (read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
-      if (oflags & OFLAGS.CREAT) flags |= C.O_CREAT;
-      if (oflags & OFLAGS.EXCL) flags |= C.O_EXCL;
-      if (oflags & OFLAGS.TRUNC) flags |= C.O_TRUNC;
-      if (fdflags & FDFLAGS.APPEND) flags |= C.O_APPEND;
-      const hostFd = fs.openSync(real, flags, 0o666);
-      return new FileFd(this.files, this.mem, hostFd, real, (fdflags & FDFLAGS.APPEND) !== 0, read, write);
-    } catch (e) {
-      return errnoFromNode(e);
+    const op = write || oflags & OFLAGS.CREAT ? 'open for writing' : 'open';
+    for (let tries = 1; ; tries++) {
+      const real = this.resolve(rel, op);
+      if (typeof real === 'number') return real;
+      const asked = this.asked(rel);
+      const r = this.files.at(real, op, asked, (p) => this.openHost(p, real, asked, op, oflags, rights, fdflags));
+      if (r !== RETRY) return r;
+      if (tries >= TRIES) return E.LOOP;
     }
   }
 
-  private pathOp(rel: string, op: string, follow: boolean, f: (fs: typeof import('node:fs'), real: string) => void): number {
+  /** The open itself, at `p` (the final name reached through its held directory), never following a symlink there. */
+  private openHost(p: string, real: string, asked: string, op: string, oflags: number, rights: bigint, fdflags: number): FileFd | DirFd | number | typeof RETRY {
+    const fs = this.files.fs!;
+    const C = fs.constants;
+    const write = (rights & RIGHTS.FD_WRITE) !== 0n;
+    let st: import('node:fs').Stats | undefined;
+    try { st = fs.lstatSync(p); } catch { st = undefined; }
+    // resolve() followed every link: one here now was swapped in since.
+    if (st?.isSymbolicLink()) return RETRY;
+    let hostFd: number | undefined;
+    try {
+      if (st?.isDirectory()) {
+        if (oflags & OFLAGS.TRUNC) return E.ISDIR;
+        if (oflags & OFLAGS.CREAT && oflags & OFLAGS.EXCL) return E.EXIST;
+        hostFd = fs.openSync(p, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+        const d = new DirFd(this.files, this.mem, real, undefined, hostFd);
+        hostFd = undefined;
+        return d;
+      }
+      if (oflags & OFLAGS.DIRECTORY) return st ? E.NOTDIR : E.NOENT;
+      const read = (rights & RIGHTS.FD_READ) !== 0n || !write;
+      let flags = (write ? (read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY) | C.O_NOFOLLOW;
+      if (fdflags & FDFLAGS.APPEND) flags |= C.O_APPEND;
+      // O_TRUNC waits until the file is known to be one the program may write (below).
+      let created = false;
+      if (oflags & OFLAGS.CREAT && (oflags & OFLAGS.EXCL || !st)) {
+        try { hostFd = fs.openSync(p, flags | C.O_CREAT | C.O_EXCL, 0o666); created = true; } catch (e) {
+          if ((e as { code?: string }).code !== 'EEXIST' || oflags & OFLAGS.EXCL) throw e;
+        }
+      }
+      hostFd ??= fs.openSync(p, flags);
+      const now = fs.fstatSync(hostFd);
+      if (now.isDirectory()) return RETRY; // a directory swapped in since the lstat
+      if (created) this.files.noteCreated(now);
+      if (write && now.isFile() && now.nlink > 1 && !this.files.createdHere(now)) {
+        return this.files.refuse(op, asked, real, `the file has ${now.nlink} hard links, and another of them may be outside the grants: a file with more than one link is written only if this run created it`);
+      }
+      if (oflags & OFLAGS.TRUNC && write && now.isFile()) fs.ftruncateSync(hostFd, 0);
+      const f = new FileFd(this.files, this.mem, hostFd, real, (fdflags & FDFLAGS.APPEND) !== 0, read, write);
+      hostFd = undefined;
+      return f;
+    } catch (e) {
+      return (e as { code?: string }).code === 'ELOOP' ? RETRY : errnoFromNode(e);
+    } finally {
+      if (hostFd !== undefined) try { fs.closeSync(hostFd); } catch { /* closed */ }
+    }
+  }
+
+  /** A call on one name, reached through its held directory. */
+  private pathOp(rel: string, op: string, follow: boolean, f: (fs: typeof import('node:fs'), p: string) => void): number {
     const real = this.resolve(rel, op, follow);
-    return typeof real === 'number' ? real : this.files.op((fs) => f(fs, real));
+    if (typeof real === 'number') return real;
+    return this.files.at(real, op, this.asked(rel), (p) => this.files.op((fs) => f(fs, p)));
   }
 
   mkdirAt(rel: string): number { return this.pathOp(rel, 'mkdir', true, (fs, p) => fs.mkdirSync(p)); }
@@ -178,11 +249,17 @@ export class DirFd extends Fd {
     if (typeof from === 'number') return from;
     const dest = to.resolve(toRel, 'rename to', false);
     if (typeof dest === 'number') return dest;
-    return this.files.op((fs) => fs.renameSync(from, dest));
+    return this.files.at(from, 'rename', this.asked(rel), (p) => this.files.at(dest, 'rename to', to.asked(toRel), (q) => this.files.op((fs) => fs.renameSync(p, q))));
   }
 
   statAt(rel: string, follow: boolean): Filestat | number {
-    const real = this.resolve(rel, 'stat', follow);
-    return typeof real === 'number' ? real : this.files.stat(real, follow);
+    for (let tries = 1; ; tries++) {
+      const real = this.resolve(rel, 'stat', follow);
+      if (typeof real === 'number') return real;
+      // The final name is never followed here: resolve() did that, and a link found now was swapped in since.
+      const st = this.files.at(real, 'stat', this.asked(rel), (p) => this.files.stat(p, false));
+      if (typeof st === 'number' || !follow || st.filetype !== FILETYPE.SYMBOLIC_LINK) return st;
+      if (tries >= TRIES) return E.LOOP;
+    }
   }
 }

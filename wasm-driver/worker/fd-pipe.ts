@@ -26,7 +26,9 @@ export class Pipe {
 
   push(bytes: Uint8Array): void { this.chunks.push(bytes); this.size += bytes.length; }
 
-  take(max: number): Uint8Array {
+  /** Up to `max` bytes from the front; `peek` leaves them there (MSG_PEEK). */
+  take(max: number, peek = false): Uint8Array {
+    if (peek) return this.contents().slice(0, max);
     const out = new Uint8Array(Math.min(max, this.size));
     let off = 0;
     while (off < out.length) {
@@ -79,17 +81,17 @@ export class PipeFd extends Fd {
 
   filestat(): Filestat { return { ...EMPTY_FILESTAT, filetype: this.filetype, size: BigInt(this.pipe.size) }; }
 
-  readv(iovs: Iovec[]): number {
+  readv(iovs: Iovec[], o: { dontWait?: boolean; peek?: boolean } = {}): number {
     if (this.end !== 'read') return -E.BADF;
     const want = iovs.reduce((t, x) => t + x.len, 0);
     if (!want) return 0;
     const p = this.pipe;
     while (p.size === 0) {
       if (p.writers === 0) return 0;
-      if (this.nonblock) return -E.AGAIN;
+      if (this.nonblock || o.dontWait) return -E.AGAIN;
       if (this.c.waits.block(() => this.readiness(), READABLE, { restart: true }) === 'intr') return -E.INTR;
     }
-    const data = p.take(want);
+    const data = p.take(want, o.peek);
     let off = 0;
     const u8 = this.c.mem.u8;
     for (const x of iovs) {
@@ -101,7 +103,7 @@ export class PipeFd extends Fd {
     return data.length;
   }
 
-  writev(iovs: Iovec[]): number {
+  writev(iovs: Iovec[], o: { dontWait?: boolean; noSignal?: boolean } = {}): number {
     if (this.end !== 'write') return -E.BADF;
     const u8 = this.c.mem.u8;
     const bytes = new Uint8Array(iovs.reduce((t, x) => t + x.len, 0));
@@ -110,13 +112,13 @@ export class PipeFd extends Fd {
     const p = this.pipe;
     let sent = 0;
     while (sent < bytes.length) {
-      if (p.readers === 0) { this.c.brokenPipe(); return sent ? sent : -E.PIPE; }
+      if (p.readers === 0) { if (!o.noSignal) this.c.brokenPipe(); return sent ? sent : -E.PIPE; }
       const room = PIPE_CAPACITY - p.size;
       const left = bytes.length - sent;
       // Up to PIPE_BUF bytes go in at once or not at all; more may be split.
       const n = left <= PIPE_BUF ? (room >= left ? left : 0) : Math.min(room, left);
       if (n > 0) { p.push(bytes.slice(sent, sent + n)); sent += n; continue; }
-      if (this.nonblock) return sent ? sent : -E.AGAIN;
+      if (this.nonblock || o.dontWait) return sent ? sent : -E.AGAIN;
       if (this.c.waits.block(() => this.readiness(), WRITABLE, { restart: true }) === 'intr') return sent ? sent : -E.INTR;
     }
     return sent;
@@ -132,3 +134,44 @@ export class PipeFd extends Fd {
   /** The pipe lives in the worker: its bytes go with the record. */
   record(): FdRecord { return { kind: 'pipe', pipe: this.pipe.id, end: this.end, nonblock: this.nonblock, data: this.pipe.contents() }; }
 }
+
+/**
+ * One end of socketpair(AF_UNIX, SOCK_STREAM): two pipes, one each way, so
+ * that read/write, recv/send (MSG_PEEK, MSG_DONTWAIT, MSG_NOSIGNAL), poll,
+ * select and shutdown behave as a connected local stream socket's do.
+ */
+export class PairFd extends Fd {
+  readonly filetype = FILETYPE.SOCKET_STREAM;
+  constructor(readonly input: PipeFd, readonly output: PipeFd, nonblock: boolean) { super(); this.nonblock = nonblock; }
+
+  private sync(): void { this.input.nonblock = this.output.nonblock = this.nonblock; }
+
+  readiness(): number {
+    return (this.input.readiness() & (READABLE | HANGUP)) | (this.output.readiness() & (WRITABLE | ERROR));
+  }
+
+  fdstat(): Fdstat {
+    return { filetype: this.filetype, flags: this.nonblock ? FDFLAGS.NONBLOCK : 0, rightsBase: 0x1fffffffn & ~0x24n, rightsInheriting: 0n };
+  }
+
+  readv(iovs: Iovec[]): number { this.sync(); return this.input.readv(iovs); }
+  writev(iovs: Iovec[]): number { this.sync(); return this.output.writev(iovs); }
+
+  recv(ptr: number, len: number, o: { dontWait: boolean; peek: boolean }): number { this.sync(); return this.input.readv([{ ptr, len }], o); }
+  send(ptr: number, len: number, o: { dontWait: boolean; noSignal: boolean }): number { this.sync(); return this.output.writev([{ ptr, len }], o); }
+
+  /** shutdown(): SHUT_RD (1) closes the way in, SHUT_WR (2) the way out (the peer reads EOF). */
+  shutdown(how: number): number {
+    if (how & 1) this.input.close();
+    if (how & 2) this.output.close();
+    return E.SUCCESS;
+  }
+
+  close(): number { this.input.close(); this.output.close(); return E.SUCCESS; }
+
+  record(): FdRecord {
+    return { kind: 'pair', input: this.input.record() as PipeRecord, output: this.output.record() as PipeRecord, nonblock: this.nonblock };
+  }
+}
+
+type PipeRecord = Extract<FdRecord, { kind: 'pipe' }>;

@@ -1,5 +1,5 @@
 // Descriptors as objects, as @bjorn3/browser_wasi_shim has them: each kind
-// (stdio, socket, file, directory) owns its reads, writes, seeks, stat,
+// (stdio, socket, file, directory, pipe) owns its reads, writes, seeks, stat,
 // readiness and close; the WASI calls (wasi.ts) and the POSIX ones only look
 // the descriptor up and dispatch. A method a kind does not support answers
 // what Linux would for that kind of descriptor. The table belongs to the
@@ -22,7 +22,8 @@ export type FdRecord =
   | { kind: 'socket'; fd: number; family: 4 | 6; nonblock: boolean }
   | { kind: 'file'; hostFd: number; path: string; append: boolean; canRead: boolean; canWrite: boolean; pos: number; nonblock: boolean }
   | { kind: 'dir'; path: string; preopen?: string }
-  | { kind: 'pipe'; pipe: number; end: 'read' | 'write'; nonblock: boolean; data: Uint8Array };
+  | { kind: 'pipe'; pipe: number; end: 'read' | 'write'; nonblock: boolean; data: Uint8Array }
+  | { kind: 'pair'; input: Extract<FdRecord, { kind: 'pipe' }>; output: Extract<FdRecord, { kind: 'pipe' }>; nonblock: boolean };
 
 export abstract class Fd {
   abstract readonly filetype: number;

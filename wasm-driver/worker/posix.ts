@@ -8,7 +8,7 @@ import { FdTable } from './fd.js';
 import { StdinFd, OutputFd } from './fd-stdio.js';
 import { DirFd, FileFd } from './fd-file.js';
 import { SocketFd } from './fd-socket.js';
-import { Pipe, PipeFd } from './fd-pipe.js';
+import { Pipe, PipeFd, PairFd } from './fd-pipe.js';
 import { fdCalls } from './fd-calls.js';
 import { SIG } from '../common/signal-numbers.js';
 import type { Fd, FdRecord } from './fd.js';
@@ -67,8 +67,8 @@ export class Posix {
     this.files = new Files(shared, o.dirs);
     this.terminal = new Terminal({ mem, shared, fds: this.fds, isTTY: o.isTTY });
     this.fds.set(0, new StdinFd(mem, o.isTTY.stdin, shared, this.waits, () => this.terminal.raw));
-    this.fds.set(1, new OutputFd(mem, o.isTTY.stdout, 1, o.write));
-    this.fds.set(2, new OutputFd(mem, o.isTTY.stderr, 2, o.write));
+    this.fds.set(1, new OutputFd(mem, o.isTTY.stdout, 1, o.write, shared, this.waits));
+    this.fds.set(2, new OutputFd(mem, o.isTTY.stderr, 2, o.write, shared, this.waits));
     this.fds.set(ROOT_FD, new DirFd(this.files, mem, '/', '/'));
   }
 
@@ -103,16 +103,21 @@ export class Posix {
     // Numbers that name one description (dup) get one object again, found by what it holds outside the worker.
     const made = new Map<string, Fd>();
     const pipes = new Map<number, Pipe>();
+    const pipeEnd = (x: Extract<FdRecord, { kind: 'pipe' }>): PipeFd => {
+      let p = pipes.get(x.pipe);
+      if (!p) pipes.set(x.pipe, p = new Pipe(x.pipe, x.data));
+      return new PipeFd(p, x.end, x.nonblock, this.pipeContext);
+    };
     for (const [n, x] of r.fds) {
       const key = x.kind === 'stdio' ? `stdio ${x.fd}` : x.kind === 'socket' ? `socket ${x.fd}` : x.kind === 'file' ? `file ${x.hostFd}`
-        : x.kind === 'pipe' ? `pipe ${x.pipe} ${x.end}` : `dir ${n}`;
+        : x.kind === 'pipe' ? `pipe ${x.pipe} ${x.end}` : x.kind === 'pair' ? `pair ${x.input.pipe} ${x.output.pipe}` : `dir ${n}`;
       let f = made.get(key);
       if (!f) {
-        if (x.kind === 'pipe' && !pipes.has(x.pipe)) pipes.set(x.pipe, new Pipe(x.pipe, x.data));
         f = x.kind === 'stdio' ? stdio[x.fd]
           : x.kind === 'socket' ? new SocketFd(x.fd, x.family, x.nonblock, mem, shared, this.waits)
           : x.kind === 'file' ? Object.assign(new FileFd(this.files, mem, x.hostFd, x.path, x.append, x.canRead, x.canWrite), { pos: x.pos })
-          : x.kind === 'pipe' ? new PipeFd(pipes.get(x.pipe)!, x.end, x.nonblock, this.pipeContext)
+          : x.kind === 'pipe' ? pipeEnd(x)
+          : x.kind === 'pair' ? new PairFd(pipeEnd(x.input), pipeEnd(x.output), x.nonblock)
           : new DirFd(this.files, mem, x.path, x.preopen);
         if ('nonblock' in x) f.nonblock = x.nonblock;
         made.set(key, f);

@@ -6,14 +6,15 @@ import { E } from '../common/errno.js';
 import { parseV4, parseV6, formatV6 } from '../common/ip-address.js';
 import { READABLE, MAX_FDS, type SharedState } from '../common/shared-state.js';
 import type { FdTable } from './fd.js';
-import { SocketFd } from './fd-socket.js';
+import { SocketFd, MSG_PEEK, MSG_DONTWAIT } from './fd-socket.js';
+import { PairFd } from './fd-pipe.js';
 import type { ProgramMemory } from './memory.js';
 import type { HostFn } from './signals.js';
 import type { Waits } from './waits.js';
 
 // wasi-libc's values (sys/socket.h, netinet/in.h).
 const AF_UNSPEC = 0, AF_INET = 1, AF_INET6 = 2;
-const SOCK_STREAM = 6, SOCK_NONBLOCK = 0x4000, SOCK_CLOEXEC = 0x2000;
+const SOCK_STREAM = 6, SOCK_NONBLOCK = 0x4000, SOCK_CLOEXEC = 0x2000, MSG_NOSIGNAL = 0x4000;
 const SOL_SOCKET = 0x7fffffff, IPPROTO_TCP = 6, IPPROTO_IPV6 = 41;
 const OPTS: Record<string, string> = {
   [`${SOL_SOCKET}:2`]: 'reuseaddr', [`${SOL_SOCKET}:4`]: 'error', [`${SOL_SOCKET}:7`]: 'sndbuf', [`${SOL_SOCKET}:8`]: 'rcvbuf',
@@ -157,6 +158,8 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
     send: (fd, buf, len, flags) => sendFrom(fd, buf, len, flags),
     sendto: (fd, buf, len, flags) => sendFrom(fd, buf, len, flags),
     shutdown: (fd, how) => {
+      const pair = fds.get(fd);
+      if (pair instanceof PairFd) return how < 1 || how > 3 ? px.fail(E.INVAL) : pair.shutdown(how);
       const s = sockOr(fd);
       if (s === -1) return -1;
       // wasi-libc: SHUT_RD 1, SHUT_WR 2, SHUT_RDWR 3.
@@ -293,6 +296,11 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
 
   /** recv(): the count, or -1 with errno set. */
   function recvInto(fd: number, buf: number, len: number, flags: number): number {
+    const pair = fds.get(fd);
+    if (pair instanceof PairFd) {
+      const r = pair.recv(buf, len, { dontWait: (flags & MSG_DONTWAIT) !== 0, peek: (flags & MSG_PEEK) !== 0 });
+      return r < 0 ? px.fail(-r) : r;
+    }
     const s = sockOr(fd);
     if (s === -1) return -1;
     const r = s.recv(buf, len, flags);
@@ -301,6 +309,11 @@ export function socketCalls(c: SocketsContext): Record<string, HostFn> {
 
   /** send(): the count, or -1 with errno set. */
   function sendFrom(fd: number, buf: number, len: number, flags: number): number {
+    const pair = fds.get(fd);
+    if (pair instanceof PairFd) {
+      const r = pair.send(buf, len, { dontWait: (flags & MSG_DONTWAIT) !== 0, noSignal: (flags & MSG_NOSIGNAL) !== 0 });
+      return r < 0 ? px.fail(-r) : r;
+    }
     const s = sockOr(fd);
     if (s === -1) return -1;
     const r = s.send(buf, len, flags);

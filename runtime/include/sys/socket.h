@@ -2,6 +2,7 @@
  * kitsune-wasm POSIX overlay: <sys/socket.h>. wasi-libc (wasip1) declares
  * accept, recv, send and shutdown only; the host provides the rest of TCP over
  * IPv4 and IPv6 (AF_INET, AF_INET6, SOCK_STREAM), subject to the --net grant.
+ * socketpair(AF_UNIX, SOCK_STREAM) is a connected pair inside the process.
  * Constants keep wasi-libc's values (AF_INET is 1 here, not 2).
  */
 #include_next <sys/socket.h>
@@ -49,6 +50,7 @@ int getpeername(int, struct sockaddr *__restrict, socklen_t *__restrict);
 ssize_t sendto(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 ssize_t recvfrom(int, void *__restrict, size_t, int, struct sockaddr *__restrict, socklen_t *__restrict);
 int setsockopt(int, int, int, const void *, socklen_t);
+int socketpair(int, int, int, int [2]);
 
 #ifdef __cplusplus
 }
