@@ -42,6 +42,7 @@ for (const order of ['signal-first', 'path-first'] as const) {
     assert.match(run.out(), /v2 took over at n=41\nv2 n=42\n/);
     const r = run.events.find((e) => e.type === 'update');
     assert.ok(r?.type === 'update' && r.result.outcome === 'committed' && r.result.point === 'once', JSON.stringify(r));
+    assert.is(r.result.timings.wait, 0, 'a request of the program\'s own waits for nothing');
   });
 }
 

@@ -418,7 +418,7 @@ export class Updater {
     this.host.post({
       type: 'update', result: {
         id: tx.msg.id, outcome: 'committed', from: old.meta.buildId, to: next.meta.buildId, point: tx.point,
-        timings: { wait: tx.unwoundAt - tx.msg.requestedAt, unwind: tx.unwindMillis, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
+        timings: { wait: tx.self ? 0 : tx.unwoundAt - tx.msg.requestedAt, unwind: tx.unwindMillis, load: tx.loadMillis, migrate: tx.migrateMillis, untilCommit: t - tx.unwoundAt, pause: t - tx.unwoundAt },
         migrated: tx.migrated, movedObjects, snapshot: !!tx.snapshot,
         ...(tx.trace ? { layout: layoutOf(next), trace: { ...tx.trace, commitMillis: t - commitStart, ...memoryCopy(this.mem, 'after') } } : {}),
       },
@@ -456,7 +456,8 @@ export class Updater {
       type: 'update', result: {
         id: msg?.id ?? tx.requestId, outcome: 'rolled-back', from: old.meta.buildId, to: msg?.meta.buildId, point: tx.point, stage: stageName, reason, ...(code ? { code } : {}),
         timings: {
-          wait: msg ? tx.unwoundAt - msg.requestedAt : undefined,
+          // A request of the program's own is taken at the point it reaches next: no wait (the host reads the version after the unwind).
+          wait: msg ? (tx.self ? 0 : tx.unwoundAt - msg.requestedAt) : undefined,
           load: 'loadMillis' in tx ? tx.loadMillis : 'linkStart' in tx ? t - tx.linkStart : 0,
           migrate: 'migrateMillis' in tx ? tx.migrateMillis : 0,
           pause: t - tx.unwoundAt,
