@@ -7,25 +7,14 @@ import { KitsuneError } from '../format/errors.js';
 import { readFileOrFail, readTextOrFail } from '../format/read-file.js';
 
 const outside = (p: string) => path.relative(process.cwd(), p).startsWith('..');
-/**
- * Paths relative to the working directory, as the user typed them; all of
- * them absolute when any file lies outside it, so that a relative
- * `#include "../x.h"` between them still names the file it means.
- */
-let absolutePaths = false;
-const display = (p: string) => (absolutePaths || outside(p) ? path.resolve(p) : path.relative(process.cwd(), p));
-
-function readSource(p: string): SourceFile {
-  return { path: display(p), text: readTextOrFail(p) };
-}
 
 /** Every header in `dir` and below (two levels), for clang's in-memory tree. */
-function headersIn(dir: string, depth = 2): SourceFile[] {
+function headersIn(dir: string, depth = 2): string[] {
   if (!fs.existsSync(dir)) return [];
-  const out: SourceFile[] = [];
+  const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isFile() && /\.(h|inc|def)$/.test(e.name)) out.push(readSource(p));
+    if (e.isFile() && /\.(h|inc|def)$/.test(e.name)) out.push(p);
     else if (e.isDirectory() && depth > 0 && e.name !== 'node_modules' && !e.name.startsWith('.')) out.push(...headersIn(p, depth - 1));
   }
   return out;
@@ -71,8 +60,6 @@ function quotedIncludes(sources: string[]): string[] {
   return out;
 }
 
-const dedupe = (files: SourceFile[]) => [...new Map(files.map((f) => [f.path, f])).values()];
-
 export async function buildFromFiles(sources: string[], values: Record<string, string | string[] | boolean>, say: (line: string) => void, fromBytes?: Uint8Array): Promise<BuildResult> {
   if (!sources.length) throw new KitsuneError('E_USAGE', 'kitsune build: expected at least one SRC.c');
   for (const s of sources) if (!/\.c$/.test(s)) throw new KitsuneError('E_USAGE', `kitsune build: ${s}: expected a C source file (.c)`);
@@ -80,13 +67,18 @@ export async function buildFromFiles(sources: string[], values: Record<string, s
   const includeDirs = (values.include as string[] | undefined) ?? [];
   const dirs = new Set([...sources.map((s) => path.dirname(s)), ...includeDirs]);
   const climbing = quotedIncludes(sources);
-  absolutePaths = [...dirs, ...climbing].some(outside);
+  // Paths relative to the working directory, as the user typed them; all of
+  // them absolute when any file lies outside it, so that a relative
+  // `#include "../x.h"` between them still names the file it means.
+  const absolute = [...dirs, ...climbing].some(outside);
+  const display = (p: string) => (absolute || outside(p) ? path.resolve(p) : path.relative(process.cwd(), p));
+  const readSource = (p: string): SourceFile => ({ path: display(p), text: readTextOrFail(p) });
   const from = fromBytes ?? (values.from ? readFileOrFail(values.from as string) : undefined);
   const opt = (values.opt as string | undefined) ?? '2';
   if (!/^[0-3sz]$/.test(opt)) throw new KitsuneError('E_USAGE', `kitsune build: -O${opt}: expected -O0, -O1, -O2, -O3, -Os or -Oz`);
   return build({
     sources: sources.map(readSource),
-    headers: dedupe([...[...dirs].flatMap((d) => headersIn(d)), ...climbing.map(readSource)]),
+    headers: [...new Set([...[...dirs].flatMap((d) => headersIn(d)).map((p) => path.resolve(p)), ...climbing])].map(readSource),
     includeDirs: includeDirs.map(display),
     defines: (values.define as string[] | undefined) ?? [],
     optimize: /\d/.test(opt) ? Number(opt) : (opt as 's' | 'z'),

@@ -9,7 +9,7 @@
 import { E } from '../common/errno.js';
 import { READABLE, WRITABLE, HANGUP, ERROR } from '../common/shared-state.js';
 import { Fd, type FdRecord } from './fd.js';
-import { EMPTY_FILESTAT, FILETYPE, FDFLAGS, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
+import { EMPTY_FILESTAT, FILETYPE, FDFLAGS, scatter, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
 import type { ProgramMemory } from './memory.js';
 import type { Waits } from './waits.js';
 
@@ -92,14 +92,7 @@ export class PipeFd extends Fd {
       if (this.c.waits.block(() => this.readiness(), READABLE, { restart: true }) === 'intr') return -E.INTR;
     }
     const data = p.take(want, o.peek);
-    let off = 0;
-    const u8 = this.c.mem.u8;
-    for (const x of iovs) {
-      if (off >= data.length) break;
-      const part = data.subarray(off, off + x.len);
-      u8.set(part, x.ptr);
-      off += part.length;
-    }
+    scatter(this.c.mem.u8, iovs, data);
     return data.length;
   }
 

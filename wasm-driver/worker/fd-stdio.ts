@@ -5,7 +5,7 @@
 import { E } from '../common/errno.js';
 import { Ctl, OUTPUT_BUDGET, READABLE, WRITABLE, HANGUP, type SharedState } from '../common/shared-state.js';
 import { Fd, type FdRecord } from './fd.js';
-import { EMPTY_FILESTAT, FILETYPE, FDFLAGS, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
+import { EMPTY_FILESTAT, FILETYPE, FDFLAGS, scatter, type Fdstat, type Filestat, type Iovec } from './wasi-codecs.js';
 import type { ProgramMemory } from './memory.js';
 import type { Waits } from './waits.js';
 
@@ -48,14 +48,7 @@ export class StdinFd extends StdioFd {
       data = this.waits.readStdin(want, raw && raw.min === 0 ? performance.now() + raw.time * 100 : undefined);
       if (!data) return -E.INTR;
     }
-    let off = 0;
-    const u8 = this.mem.u8;
-    for (const x of iovs) {
-      if (off >= data.length) break;
-      const part = data.subarray(off, off + x.len);
-      u8.set(part, x.ptr);
-      off += part.length;
-    }
+    scatter(this.mem.u8, iovs, data);
     return data.length;
   }
 }

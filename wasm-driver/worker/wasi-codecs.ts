@@ -18,6 +18,18 @@ export function readIovecs(dv: DataView, iovs: number, n: number): Iovec[] {
   return Array.from({ length: n }, (_, i) => ({ ptr: dv.getUint32(iovs + 8 * i, true), len: dv.getUint32(iovs + 8 * i + 4, true) }));
 }
 
+/** Copies `data` into the buffers in turn; returns how many bytes it placed (all of `data`, if they hold it). */
+export function scatter(u8: Uint8Array, iovs: Iovec[], data: Uint8Array): number {
+  let off = 0;
+  for (const x of iovs) {
+    if (off >= data.length) break;
+    const part = data.subarray(off, off + x.len);
+    u8.set(part, x.ptr);
+    off += part.length;
+  }
+  return off;
+}
+
 /** fdstat: 24 bytes. */
 export interface Fdstat { filetype: number; flags: number; rightsBase: bigint; rightsInheriting: bigint }
 
