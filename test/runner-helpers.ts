@@ -101,6 +101,11 @@ export function otherUser(): { uid: number; gid: number; name: string } | null {
   return { uid: id('-u'), gid: id('-g'), name };
 }
 
+/** Whether `user` can read `file`: a checkout inside a private folder (mktemp -d is 0700) keeps even kitsune from another user. */
+export function readableBy(user: { uid: number; gid: number }, file: string): boolean {
+  return spawnSync('test', ['-r', file], { uid: user.uid, gid: user.gid }).status === 0;
+}
+
 /**
  * Connects to `socket` and sends `line` (as another user with `as`, from a
  * child process); resolves with the reply, or with the connection's error code.
