@@ -96,13 +96,15 @@ export class Linker {
    * Memory for a version's data, stack or cells. During an update it is taken
    * through the allocation tracking (kitsune_rt.c), so that a rollback frees
    * it with the rest of what the new version allocated, even one done from a
-   * fresh worker after the old one had to be stopped.
+   * fresh worker after the old one had to be stopped. Zeroed, but for a
+   * stack: its bytes below the stack pointer are never read (the reclaim
+   * scan skips them), and zeroing a megabyte would be a sixth of the pause.
    */
-  private allocate(size: number, align: number, what: string, tracked: boolean): number {
+  private allocate(size: number, align: number, what: string, tracked: boolean, zeroed = true): number {
     const rt = this.mem.rt;
     const p = (tracked ? rt.__kitsune_aligned_alloc : rt.aligned_alloc)(Math.max(align, 16), Math.ceil(Math.max(size, 1) / 16) * 16);
     if (!p) throw new KitsuneError('E_RUNTIME', `out of memory allocating ${size} bytes for ${what}`);
-    this.mem.u8.fill(0, p, p + size);
+    if (zeroed) this.mem.u8.fill(0, p, p + size);
     return p;
   }
 
@@ -140,7 +142,7 @@ export class Linker {
     // then never fall inside the data, where the reclaim scan would take them
     // for references to it.
     const dataBase = this.allocate(dylink.memorySize + 16, 2 ** dylink.memoryAlign, 'the version\'s static data', updating);
-    const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack', updating);
+    const stackBase = this.allocate(this.stackSize, 16, 'the version\'s stack', updating, false);
     // Kitsune builds take no slots of their own (promote-symbols.ts); a module that does gets them here.
     const tableBase = this.table.length;
     if (dylink.tableSize) this.table.grow(dylink.tableSize);

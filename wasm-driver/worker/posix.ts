@@ -150,10 +150,11 @@ export class Posix {
     return { mem: this.o.mem, waits: this.waits, brokenPipe: () => { this.signals.raise(SIG.PIPE); } };
   }
 
-  /** The POSIX calls version `v` imports by name. */
+  private calls: Record<string, HostFn> | undefined;
+  /** The POSIX calls versions import by name: the same for every version, so made once (a new set at each load was a tenth of the pause). */
   functions(): Record<string, HostFn> {
     const { mem, shared } = this.o;
-    return {
+    return this.calls ??= {
       ...socketCalls({ mem, shared, fds: this.fds, waits: this.waits }),
       ...fdCalls({ ...this.pipeContext, fds: this.fds, nextPipe: () => ++this.pipes }),
       ...this.signals.functions(),

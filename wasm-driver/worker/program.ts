@@ -130,10 +130,16 @@ export class Program {
     return { argc: args.length, ptr: ptrs };
   }
 
-  /** The host's calls a version imports: kitsune.h's, then the POSIX surface wasi-libc lacks. */
+  /**
+   * The host's calls a version imports: kitsune.h's, then the POSIX surface
+   * wasi-libc lacks, then the threads' (which wrap some of those). Chained
+   * by prototype, not copied: the linker only looks names up, and copying
+   * some 150 functions three times at each load made garbage on the pause.
+   */
   private hostFunctions(v: Version): HostFunctions {
-    const base = { ...this.cApi.functions(v), ...this.posix.functions() };
-    return { ...base, ...this.threads.functions(v, { ...base, read: (fd, buf, len) => this.read(fd, buf, len) }) };
+    const chain = (below: HostFunctions, own: HostFunctions): HostFunctions => Object.assign(Object.create(below) as HostFunctions, own);
+    const base = chain(this.posix.functions(), this.cApi.functions(v));
+    return chain(base, this.threads.functions(v, chain(base, { read: (fd, buf, len) => this.read(fd, buf, len) })));
   }
 
   /** read(), for a threaded program: a host call (not libc's), so that a thread waiting in it lets the others run. */

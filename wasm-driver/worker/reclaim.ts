@@ -1,6 +1,8 @@
 // Reclaiming an old version's memory after commit, off the update's pause.
-// Its stack is freed at commit: a pointer to one of its locals dangles then,
-// as in Kitsune. One kept in a variable is found at commit (the cells are few
+// Its stack is dead at commit: a pointer to one of its locals dangles then,
+// as in Kitsune; it is zeroed and freed when the program next waits (or
+// before the next scan, whichever comes first), since zeroing a megabyte
+// would be a fifth of the pause. One kept in a variable is found at commit (the cells are few
 // and small) and reported, and a crash that follows recalls it. Its static data (string literals, constants)
 // and the cells of variables the new version did not keep may still be
 // pointed into from state no transform walked, so they are freed only when
@@ -21,7 +23,10 @@ import type { Version } from './version.js';
 /** An old version's static data, freed once nothing points into it. */
 interface Retired { lo: number; hi: number; version: number; lastScan: number; reported: boolean; variable?: string }
 
-export interface ReclaimRecord { pending: Retired[]; garbage: boolean; garbageOf: number }
+export interface ReclaimRecord { pending: Retired[]; garbage: boolean; garbageOf: number; deadStack?: DeadStack }
+
+/** An old version's stack region, dead since commit, not yet zeroed and freed. */
+interface DeadStack { addr: number; size: number }
 
 const FIRST_RETRY = 1000, LAST_RETRY = 64_000;
 
@@ -30,6 +35,7 @@ export class Reclaim {
   /** Old blocks that the last migration moved, not yet freed. */
   private garbage = false;
   private garbageOf = 0;
+  private deadStack: DeadStack | undefined;
   private nextScan = 0;
   private retry = FIRST_RETRY;
   /** Variables found at commit pointing into a retired stack, for the crash report. */
@@ -46,17 +52,24 @@ export class Reclaim {
    * freed, and so do the cells of the variables the new version did not keep.
    */
   retire(old: Version, oldSp: number, running: Version, movedObjects: number, deadCells: { addr: number; size: number; key: string }[]): void {
-    const rt = this.mem.rt;
     this.garbage = movedObjects > 0;
     this.garbageOf = old.number;
     this.findDangling(old, oldSp, running);
-    // The old stack is dead now; clear it so that stale words there do not count as references.
-    this.mem.u8.fill(0, old.stackBase, old.stackBase + old.stackSize);
-    rt.free(old.stackBase);
+    this.releaseStack(); // an earlier update's, if the program has not waited since
+    this.deadStack = { addr: old.stackBase, size: old.stackSize };
     this.pending.push({ lo: old.dataBase, hi: old.dataBase + old.dataSize, version: old.number, lastScan: 0, reported: false });
     for (const c of deadCells) this.pending.push({ lo: c.addr, hi: c.addr + Math.max(c.size, 1), version: old.number, lastScan: 0, reported: false, variable: c.key });
     this.nextScan = 0;
     this.retry = FIRST_RETRY;
+  }
+
+  /** The dead stack is zeroed, so that its stale words do not count as references once it is free memory, and freed. */
+  private releaseStack(): void {
+    const d = this.deadStack;
+    if (!d) return;
+    this.deadStack = undefined;
+    this.mem.u8.fill(0, d.addr, d.addr + d.size);
+    this.mem.rt.free(d.addr);
   }
 
   /** Words of the running version's variables that point into the old stack's live frames, [sp, top). */
@@ -82,17 +95,20 @@ export class Reclaim {
   }
 
   /** What waits to be freed, written down for a fresh worker (update.ts). */
-  save(): ReclaimRecord { return { pending: this.pending.map((r) => ({ ...r })), garbage: this.garbage, garbageOf: this.garbageOf }; }
+  save(): ReclaimRecord { return { pending: this.pending.map((r) => ({ ...r })), garbage: this.garbage, garbageOf: this.garbageOf, ...(this.deadStack ? { deadStack: { ...this.deadStack } } : {}) }; }
   restore(r: ReclaimRecord): void {
     this.pending = r.pending.map((x) => ({ ...x }));
     this.garbage = r.garbage;
     this.garbageOf = r.garbageOf;
+    this.deadStack = r.deadStack && { ...r.deadStack };
     this.nextScan = 0;
   }
 
   /** The program is about to wait `ms`: the moved objects are freed then, off any update's pause. */
   idle(ms: number): void {
-    if (ms <= 0 || !this.garbage) return;
+    if (ms <= 0) return;
+    this.releaseStack();
+    if (!this.garbage) return;
     const t = now();
     this.garbage = this.mem.rt.__kitsune_xf_release(ms >= 5 ? 1 << 30 : 100_000) !== 0;
     if (!this.garbage) this.post({ type: 'reclaim', what: 'moved-objects', version: this.garbageOf, bytes: 0, freed: true, millis: now() - t });
@@ -107,8 +123,8 @@ export class Reclaim {
    * even where it lies in the stack region's free part.
    */
   scanUnwound(running: Version, saved: [number, number]): void {
-    // The old blocks a migration replaced still hold old pointers, and no one points to them: gone first.
-    if (this.garbage) this.idle(Infinity);
+    // The old blocks a migration replaced, and the old stack, still hold old pointers, and no one points to them: gone first.
+    this.idle(Infinity);
     const kept = this.scan(this.pending.slice(), running, saved);
     this.nextScan = now() + (kept ? this.retry : 0);
     if (kept) this.retry = Math.min(LAST_RETRY, this.retry * 2);
