@@ -36,6 +36,12 @@ void *__kitsune_xf_lookup(const void *old) {
   return e ? (void *)(e->val & ~(uintptr_t)XF_DEEP) : 0;
 }
 
+/* The migration moved the old block p to a new one and frees p at commit itself. */
+int __kitsune_xf_moved(const void *p) {
+  kt_entry *e = kt_find(&map, (uintptr_t)p);
+  return e && (e->val & XF_DEEP) != 0;
+}
+
 /* Records old -> neu. deep: the old block was copied into a new one and is
  * freed at commit. Returns 0 when out of memory (the update then fails). */
 int __kitsune_xf_insert(const void *old, void *neu, int deep) {
