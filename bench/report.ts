@@ -147,7 +147,7 @@ export function writeReport(r: Results, dir: URL): string[] {
   const m = r.machine;
   md.push(`# kitsune-wasm benchmark report${r.quick ? ' (--quick)' : ''}`, '',
     `- machine: ${m.cpu}, ${m.cores} cores${m.memoryGB ? `, ${m.memoryGB} GB` : ''}, ${m.os}`,
-    `- Node ${m.node}; V8 flags while measuring: ${r.v8Flags.join(' ') || 'none'}`,
+    `- Node ${m.node}; V8 flags for the whole run: ${r.v8Flags.join(' ') || 'none'}`,
     `- date: ${m.date}`,
     `- command: \`npm run bench${r.quick ? ' -- --quick' : ''}\` (builds ${r.seconds.build.toFixed(1)} s, whole run ${r.seconds.total.toFixed(1)} s${r.seconds.sections ? `: ${Object.entries(r.seconds.sections).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}` : ''})`,
     `- native reference: ${r.native.note}`,
