@@ -100,6 +100,8 @@ export interface BarChart {
   refs?: { value: number; label: string; dashed?: boolean }[];
   /** Lower end of a linear y axis (default 0). */
   yMin?: number;
+  /** What the whiskers show, said under the plot (default: min to max over repeated runs). */
+  whiskers?: string;
 }
 
 /** Grouped bars with min-max whiskers where a value has a spread. */
@@ -137,7 +139,7 @@ export function barChart(c: BarChart): string {
       text(right ? M.left + PW - 4 : M.left + 4, right ? y + 12 : y - 4, r.label, { size: 10, anchor: right ? 'end' : 'start', fill: '#b8493f' }));
   });
   if (c.series.length > 1) body.push(...legend(c.series, c.series.map((_, i) => COLORS[i % COLORS.length])));
-  body.push(text(M.left, H - 30, 'bars: median; whiskers: min to max over repeated runs', { size: 10, fill: '#666' }));
+  body.push(text(M.left, H - 30, c.whiskers ?? 'bars: median; whiskers: min to max over repeated runs', { size: 10, fill: '#666' }));
   return frame(c.title, c.xLabel, c.yLabel, body, c.subtitle);
 }
 

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart, stackedBars, type Spread } from './figures.js';
 import { goals } from './goals.js';
+import { goalsFigure, partsTable, type PartRun } from './goals-report.js';
+export type { PartRun } from './goals-report.js';
 
 // ---- statistics and tables -------------------------------------------------
 
@@ -100,6 +102,8 @@ export interface Results {
   package?: PackageResults;
   /** bench/updates.ts: 10,000 updates in one process; `separateRun` when merged in from a run of its own. */
   endurance?: UpdatesResults & { separateRun?: string };
+  /** When each part ran and under which load (bench/parts.ts); absent in reports from before it. */
+  parts?: Partial<Record<string, PartRun>>;
 }
 
 // ---- writing -----------------------------------------------------------------
@@ -160,7 +164,8 @@ export function writeReport(r: Results, dir: URL): string[] {
   md.push('## Goals', '',
     'Each measure is the median of its repeated runs (ratios per round, between runs made side by side), with a 95% interval bootstrapped over those runs: "met" or "missed" only when the whole interval lies on one side of the goal.', '',
     '| measure | goal | this run (95% interval, runs) | verdict |', '|---|---|---|---|',
-    ...goals(r).map((g) => `| ${g.measure}${g.note ? ` <br><small>${g.note}</small>` : ''} | ${g.goal} | ${g.value ? (g.measure.includes('interval') ? `±${(g.value.estimate * 100).toFixed(1)}%` : `${fmt(g.value.estimate)} (${fmt(g.value.lo)} to ${fmt(g.value.hi)}, ${g.value.n})`) : '-'} | ${g.verdict} |`), '');
+    ...goals(r).map((g) => `| ${g.measure}${g.note ? ` <br><small>${g.note}</small>` : ''} | ${g.goal} | ${g.value ? (g.measure.includes('interval') ? `±${(g.value.estimate * 100).toFixed(1)}%` : `${fmt(g.value.estimate)} (${fmt(g.value.lo)} to ${fmt(g.value.hi)}, ${g.value.n})`) : '-'} | ${g.verdict} |`), '',
+    `![the goals](${svg('goals', goalsFigure(goals(r)))})`, '', ...partsTable(r.parts, r.machine.cores));
 
   // ---- 1. steady state
   const sp = r.steadyPrograms;

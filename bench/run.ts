@@ -30,12 +30,15 @@ import { playgroundBench } from './playground.js';
 import { updatesBench } from './updates.js';
 import { goals } from './goals.js';
 import { buildFromFiles } from '../cli/build-files.js';
+import { Parts, PartsError } from './parts.js';
 import { stats, geomean, ms, range, ratioRange, paired, table, writeReport, type Stats, type Results, type SteadyProgram, type StageKey } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../../', import.meta.url); // from dist/bench/run.js
 const programs = new URL('bench/programs/', root);
 const outDir = new URL('bench/out/', root);
+// --quick writes its report under bench/out/ (not tracked), so that it never replaces the full run's bench/report.md.
+const reportDir = quick ? new URL('quick/', outDir) : new URL('bench/', root);
 
 const config = quick
   ? { reps: 5, compute: ['200', '100000'], requests: ['40', '20000'], listwalk: ['1000', '8192'], objects: [1_000, 100_000], updates: 4, changedUpdates: 3, freshBuilds: 1, warmBuilds: 3, memoryObjects: 100_000, memoryUpdates: 100 }
@@ -293,12 +296,14 @@ async function main() {
   if (!fs.existsSync(new URL('runtime/runtime.wasm', root))) {
     throw new Error('runtime/runtime.wasm is missing: run `npm run build` first (or `npm run bench`, which does)');
   }
+  // `--only PART[,PART]` measures those parts and merges them into reportDir's report.json (bench/parts.ts).
+  const parts = Parts.fromArgs(process.argv, new URL('report.json', reportDir));
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, date: new Date().toISOString(), memoryGB: Math.round(os.totalmem() / 2 ** 30), loadavg: { start: os.loadavg(), end: [] as number[] } };
   const gcc = gccVersion();
   const native = gcc
     ? { available: true, compiler: gcc, note: `${gcc}, -O2` }
     : { available: false, note: 'gcc not installed; native reference skipped' };
-  console.log(`kitsune-wasm benchmark${quick ? ' (--quick)' : ''}`);
+  console.log(`kitsune-wasm benchmark${quick ? ' (--quick)' : ''}${parts.only ? `, only ${[...parts.only].join(', ')} (the other parts from the saved results)` : ''}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}; Node ${machine.node}; ${machine.date}`);
   console.log(`work: compute ${config.compute[0]} rounds of ${config.compute[1]} iterations; requests ${config.requests[0]} rounds of ${config.requests[1]} requests; listwalk ${config.listwalk[0]} walks of ${config.listwalk[1]} nodes; V8 ${process.execArgv.includes('--no-liftoff') ? '--no-liftoff' : 'default tiers'}`);
   console.log(`native reference: ${native.note}`);
@@ -313,8 +318,8 @@ async function main() {
   const sampler = setInterval(sampleHeap, 100);
   sampler.unref();
   process.stderr.write('building the programs (kitsune build -O2, plain clang -O2, native gcc -O2)...\n');
-  const built = [];
-  for (const c of cases) built.push(await buildSteady(c, !!gcc));
+  const built: Awaited<ReturnType<typeof buildSteady>>[] = [];
+  if (parts.wants('steady')) for (const c of cases) built.push(await buildSteady(c, !!gcc));
   const objects = read('objects.c');
   const v1 = (await build({ sources: [{ path: 'objects.c', text: objects }], optimize: 2, defines: ['VERSION=1'], name: 'objects' })).wasm;
   const v2 = (await build({ sources: [{ path: 'objects.c', text: objects }], optimize: 2, defines: ['VERSION=2'], from: v1 })).wasm;
@@ -322,7 +327,7 @@ async function main() {
   const kvNative = gcc ? buildNative(KV_V1, [], 'kv') : undefined;
   const buildSeconds = (Date.now() - started) / 1000;
   lap('builds');
-  const buildTime = await buildTimes();
+  const buildTime = await parts.run('build', buildTimes, (r) => r.build);
   lap('build time');
 
   // V8 has no on-stack replacement for Wasm: a loop in a function entered once
@@ -332,7 +337,7 @@ async function main() {
   // v8.setFlagsFromString, it crashed the run once (V8 leaves that undefined).
   if (!process.execArgv.includes('--no-liftoff')) console.error('note: run with node --no-liftoff (npm run bench does): Wasm main loops stay in V8\'s baseline tier without it');
 
-  const steadyRows = await steady(built);
+  const steadyRows = await parts.run('steady', () => steady(built), (r) => r.steady as Awaited<ReturnType<typeof steady>>);
   lap('steady state');
   const inMain = steadyRows.filter((r) => r.hotLoopInstrumented);
   console.log(`\n1. Steady-state overhead: time of the hot loop as the program measures it, ms (min / median / max of ${config.reps} runs each, alternated)`);
@@ -355,11 +360,12 @@ async function main() {
   console.log('Asyncify adds code around calls that may unwind, none inside a loop without such calls; a negative cost means the outlined loop was the slower one.');
 
   // 2. Update pause, types unchanged and changed, alternating per heap size.
-  const pauseRows = [], changedRows = [];
+  const pauseRows = parts.wants('pause') ? [] : parts.prior('pause', (r) => r.pause);
+  const changedRows = parts.wants('migrate') ? [] : parts.prior('migrate', (r) => r.pauseChanged as Awaited<ReturnType<typeof changedPauses>>[]);
   for (const n of config.objects) {
-    process.stderr.write(`update pause, types unchanged: N=${n}...\n`);
-    pauseRows.push(await pauses(v1, v2, n));
-    changedRows.push(await changedPauses(mig.v1, mig.v2, n));
+    if (parts.wants('pause')) process.stderr.write(`update pause, types unchanged: N=${n}...\n`);
+    if (parts.wants('pause')) pauseRows.push(await parts.measure('pause', () => pauses(v1, v2, n)));
+    if (parts.wants('migrate')) changedRows.push(await parts.measure('migrate', () => changedPauses(mig.v1, mig.v2, n)));
   }
   lap('update pause');
   const columns = [...STAGES.slice(0, 4), REST, ...STAGES.slice(4)] as const;
@@ -376,29 +382,28 @@ async function main() {
     [[`${ms(big.stages.migrate.median)} ms`, `${ms(big.memcpy.median)} ms`, `${ms(big.byHand.median)} ms`, big.migrateOverMemcpy.median.toFixed(1), big.migrateOverByHand.median.toFixed(2), `${ms(big.stages.pause.median)} ms`]]));
   console.log('the generated migration also keeps an old->new address map (sharing, cycles) and leaves the old heap intact until commit');
 
-  const memory = await memoryBench(v1, v2);
+  const memory = await parts.run('memory', () => memoryBench(v1, v2), (r) => r.memory as Awaited<ReturnType<typeof memoryBench>>);
   lap('memory');
   console.log(`\nMemory across ${memory.updates} updates (${memory.objects.toLocaleString('en-US')} objects): Wasm memory ${(memory.before.wasmBytes / 2 ** 20).toFixed(1)} -> ${(memory.after.wasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(memory.before.rss / 2 ** 20).toFixed(1)} -> ${(memory.after.rss / 2 ** 20).toFixed(1)} MiB; pause ${range(memory.pause)} ms`);
 
   // The migration generator against a TypeScript oracle, thousands of random cases.
-  const xf = await runXfProperty({ cases: quick ? 200 : 3000, log: (l) => console.error(l) });
-  console.log('\nState transformation property: random struct evolutions over random heaps (sharing, cycles) vs a TypeScript oracle');
-  console.log(formatSummary(xf));
+  const xf = parts.wants('xf') ? await parts.measure('xf', () => runXfProperty({ cases: quick ? 200 : 3000, log: (l) => console.error(l) })) : undefined;
+  if (xf) console.log(`\nState transformation property: random struct evolutions over random heaps (sharing, cycles) vs a TypeScript oracle\n${formatSummary(xf)}`);
   lap('xf property');
   // The kv demo: throughput with and without Kitsune (and native), client-visible pause, update vs restart.
-  const kv = await kvBench(quick, console.log, { native: kvNative });
+  const kv = await parts.run('kv', () => kvBench(quick, console.log, { native: kvNative }), (r) => r.kv);
   lap('kv');
   // The playground in headless Chromium: page open -> first program, toolchain downloaded and cached; Build & update per lesson.
-  const playground = await playgroundBench(quick, console.log);
+  const playground = await parts.optional('playground', () => playgroundBench(quick, console.log), (r) => r.playground);
   lap('playground');
   const kvRatio = paired(kv.rps.plain, kv.rps.kitsune); // time per request, kitsune / plain
   // The package as users install it, and a page bundled from it (bench/package.ts).
-  const pkg = await packageBench(quick, console.log);
+  const pkg = await parts.optional('package', () => packageBench(quick, console.log), (r) => r.package);
   lap('package');
   // 10,000 updates back and forth in one process (1,000 with --quick): the pause and the memory must stay flat.
-  console.log(`\nEndurance: ${quick ? '1,000' : '10,000'} updates back and forth, state checked after each`);
-  const endurance = await updatesBench(quick, console.log);
-  console.log(`all ${endurance.updates} committed in ${endurance.seconds.toFixed(0)} s; median pause of the first ${endurance.updates / 10 < 1000 ? 'tenth' : '1,000'} ${ms(endurance.first)} ms, of the last ${ms(endurance.last)} ms (x${endurance.ratio.toFixed(2)}); Wasm memory ${(endurance.memory[0]!.wasm / 2 ** 20).toFixed(1)} -> ${(endurance.memory.at(-1)!.wasm / 2 ** 20).toFixed(1)} MiB`);
+  if (parts.wants('endurance')) console.log(`\nEndurance: ${quick ? '1,000' : '10,000'} updates back and forth, state checked after each`);
+  const endurance = await parts.optional('endurance', () => updatesBench(quick, console.log), (r) => r.endurance);
+  if (endurance) console.log(`all ${endurance.updates} committed in ${endurance.seconds.toFixed(0)} s; median pause of the first ${endurance.updates / 10 < 1000 ? 'tenth' : '1,000'} ${ms(endurance.first)} ms, of the last ${ms(endurance.last)} ms (x${endurance.ratio.toFixed(2)}); Wasm memory ${(endurance.memory[0]!.wasm / 2 ** 20).toFixed(1)} -> ${(endurance.memory.at(-1)!.wasm / 2 ** 20).toFixed(1)} MiB`);
   lap('endurance');
   console.log(`\nBuild time (${buildTime.program}): first build in a fresh process ${range(stats(buildTime.fresh.wall.samples.map((x) => x / 1e3)))} s (of it the build ${range(stats(buildTime.fresh.build.samples.map((x) => x / 1e3)))} s); warm rebuild --from ${range(stats(buildTime.warm.samples.map((x) => x / 1e3)))} s`);
 
@@ -427,7 +432,7 @@ async function main() {
     steadyPrograms, steadyGeomean: geo, steady: steadyRows, asyncify: asyncifyRows,
     pause: pauseRows, pauseChanged: changedRows,
     migrate: { n: big.n, runs: big.runs.map((r) => ({ migrate: r.migrate, pause: r.pause, memcpy: r.memcpy, byHand: r.byHand })) },
-    xfProperty: { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 }, kv, package: pkg, playground, endurance,
+    xfProperty: xf ? { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 } : parts.prior('xf', (r) => r.xfProperty), kv, package: pkg, playground, endurance,
     build: buildTime,
     memory: { ...memory, peak: { maxRSS: process.resourceUsage().maxRSS * 1024, heapPeak } },
     seconds: { build: buildSeconds, total: totalSeconds, sections },
@@ -438,12 +443,10 @@ async function main() {
   ])));
   fs.mkdirSync(outDir, { recursive: true });
   const file = new URL('results.json', outDir);
-  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  // A --quick run (CI smoke) writes its report under bench/out/ (not tracked), so that it
-  // never replaces the full run's bench/report.md.
-  const reportDir = quick ? new URL('quick/', outDir) : new URL('bench/', root);
+  const merged = parts.finish(results);
+  fs.writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
   fs.mkdirSync(reportDir, { recursive: true });
-  const written = writeReport(results, reportDir);
+  const written = writeReport(merged, reportDir);
   console.log(`results: ${file.pathname}; report: ${written.join(', ')}`);
 }
 
@@ -451,7 +454,7 @@ main().then(() => {
   fs.rmSync(nativeDir, { recursive: true, force: true });
   process.exit(0);
 }, (e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof PartsError ? e.message : e instanceof Error ? e.stack ?? e.message : e);
   fs.rmSync(nativeDir, { recursive: true, force: true });
   process.exit(1);
 });

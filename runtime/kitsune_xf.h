@@ -17,18 +17,37 @@
 #define KX_IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
 
 /* In the runtime (runtime/kitsune_xf.c). */
-void *__kitsune_xf_lookup(const void *old);
-void *__kitsune_xf_place(const void *old, size_t bytes, int *fresh);
-int __kitsune_xf_insert(const void *old, void *neu, int deep);
+uintptr_t __kitsune_xf_move(const void *old, size_t bytes);
 const void *__kitsune_xf_journal(void *addr, size_t size);
 int __kitsune_xf_in_old_data(const void *p);
-int __kitsune_xf_is_block(const void *p);
 void __kitsune_wipe(void *p, size_t n);
+/* __kitsune_xf_move's flags, in the low bits of the address it answers (kitsune_xf.c). */
+#define KX_MOVE_FRESH 1u
+#define KX_MOVE_DATA 2u
+#define KX_MOVE_NOT_BLOCK 4u
 
 /* In the host (wasm-driver/program.ts). */
 KX_IMPORT(__kitsune_xf_fail) void __kitsune_xf_fail(const char *what, const void *where);
 KX_IMPORT(__kitsune_xf_fn) uintptr_t __kitsune_xf_fn(uintptr_t slot, const char *where);
 KX_IMPORT(__kitsune_xf_data) void *__kitsune_xf_data(const void *p);
+
+/*
+ * The new address of `old`, an object that moves to a block of `bytes`
+ * bytes (0: it is transformed in place), in one call to the runtime. A heap
+ * block seen before keeps its new address; one not seen yet is placed now,
+ * and `fresh` says its transform must be queued; an address in the old static
+ * data or in a variable's cell moves by key (the host remaps it); anything
+ * else cannot move: the update fails with `what`.
+ */
+static inline void *kx_move(const void *old, size_t bytes, int *fresh, const char *what) {
+  uintptr_t r = __kitsune_xf_move(old, bytes);
+  void *neu = (void *)(r & ~(uintptr_t)7);
+  *fresh = (r & KX_MOVE_FRESH) != 0;
+  if (neu) return neu;
+  if (r & KX_MOVE_DATA) return __kitsune_xf_data(old);
+  __kitsune_xf_fail(r & KX_MOVE_NOT_BLOCK ? what : "out of memory for a transformed object or the address map", old);
+  return 0;
+}
 
 typedef void (*kx_fn)(void *out, const void *in);
 typedef struct { kx_fn fn; void *out; const void *in; size_t n, out_size, in_size; } kx_item;
@@ -67,24 +86,30 @@ static void kx_drain(void) {
   kx_len = kx_cap = 0;
 }
 
+/* How deep deep transforms call each other before the rest goes to the queue. */
+#define KX_DEPTH 64
+static unsigned kx_depth;
+
 /*
  * The new address for an old pointer to `n` objects of a type that changes.
  * Seen before: its new address. In the old static data (a global): the host
  * remaps it by key. Otherwise it must be a heap block: a deep transform
  * (new size) gets a new zeroed block and frees the old one at commit; a
- * shallow one (same size) is transformed where it is.
+ * shallow one (same size) is transformed where it is. A deep transform runs
+ * at once (its old object stays as it is until commit, so the order does not
+ * matter), up to KX_DEPTH nested ones: a list or a tree then costs a direct
+ * call per object, not a trip through the queue; a shallow one is queued,
+ * to be journaled first.
  */
 static void *kx_ptr(const void *old, size_t n, size_t out_size, size_t in_size, kx_fn fn, const char *what) {
   if (!old) return 0;
-  if (__kitsune_xf_in_old_data(old)) {
-    void *mapped = __kitsune_xf_lookup(old);
-    return mapped ? mapped : __kitsune_xf_data(old);
-  }
   int fresh;
-  void *neu = __kitsune_xf_place(old, out_size == in_size ? 0 : (n ? n : 1) * out_size, &fresh);
-  if (fresh < 0) __kitsune_xf_fail(what, old);
-  if (!neu) __kitsune_xf_fail("out of memory for a transformed object or the address map", old);
-  if (fresh) kx_push(fn, neu, old, n, out_size, in_size);
+  void *neu = kx_move(old, out_size == in_size ? 0 : (n ? n : 1) * out_size, &fresh, what);
+  if (!fresh) return neu;
+  if (neu == old || kx_depth >= KX_DEPTH) { kx_push(fn, neu, old, n, out_size, in_size); return neu; }
+  kx_depth++;
+  for (size_t i = 0; i < n; i++) fn((char *)neu + i * out_size, (const char *)old + i * in_size);
+  kx_depth--;
   return neu;
 }
 
@@ -145,15 +170,9 @@ static inline void kx_invoke(const kx_closure *c, const void *in, void *out);
 /* The new address of an old object of `n` elements that c transforms. */
 static inline void *kx_closure_target(const kx_closure *c, const void *old, size_t n) {
   if (!old) return 0;
-  if (__kitsune_xf_in_old_data(old)) {
-    void *mapped = __kitsune_xf_lookup(old);
-    return mapped ? mapped : __kitsune_xf_data(old);
-  }
   size_t from = kx_size(c, 0), to = kx_size(c, 1);
   int fresh;
-  void *neu = __kitsune_xf_place(old, from == to ? 0 : n * to, &fresh);
-  if (fresh < 0) __kitsune_xf_fail("XF_PTR: the pointer is not the start of a heap block", old);
-  if (!neu) __kitsune_xf_fail("out of memory for a transformed object or the address map", old);
+  void *neu = kx_move(old, from == to ? 0 : n * to, &fresh, "XF_PTR: the pointer is not the start of a heap block");
   if (!fresh) return neu;
   const char *src = (const char *)old;
   if (neu == old) {

@@ -106,6 +106,82 @@ test('a struct with a flexible array member (E_ARRAY(self.len)) moves with all i
   await run.proc.kill();
 });
 
+test('the blocks a migration carves from its slabs are ordinary heap blocks: the new version frees, grows and allocates among them', async () => {
+  // 20,000 nodes of 32 bytes fill four slabs (64 KiB doubling), the last one in part.
+  const src = (v: number) => `
+#include <kitsune.h>
+#include <unistd.h>
+struct node { int value; ${v === 1 ? '' : 'int weight; double extra[2];'} struct node *next; };
+struct node *head;
+static void check(const char *what) {
+  long count = 0, bad = 0, last = 1 << 30;
+  for (struct node *n = head; n; n = n->next, count++) {
+    if (n->value >= last) bad++;
+    last = n->value;
+    ${v === 1 ? '' : 'if (n->weight != n->value % 5 || n->extra[1] != 0) bad++;'}
+  }
+  printf("v${v} %s count=%ld bad=%ld\\n", what, count, bad);
+  fflush(stdout);
+}
+/* dlmalloc's own invariant, read from its chunk headers (the word before a payload: size, bit 1 in use,
+ * bit 0 the previous chunk in use): a node right after another node in memory must say its neighbour is in use. */
+static int by_address(const void *a, const void *b) { uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b; return x < y ? -1 : x > y; }
+static void check_headers(void) {
+  static uintptr_t at[20000];
+  long n = 0, chained = 0, wrong = 0;
+  for (struct node *p = head; p && n < 20000; p = p->next) at[n++] = (uintptr_t)p;
+  qsort(at, n, sizeof at[0], by_address);
+  for (long i = 0; i + 1 < n; i++) {
+    size_t head_i = ((size_t *)at[i])[-1], head_next = ((size_t *)at[i + 1])[-1];
+    if (!(head_i & 2)) wrong++;
+    if (at[i] + (head_i & ~(size_t)7) != at[i + 1]) continue;
+    chained++;
+    if (!(head_next & 1)) wrong++;
+  }
+  printf("v${v} headers chained=%s wrong=%ld\\n", chained > n / 2 ? "most" : "few", wrong);
+  fflush(stdout);
+}
+int main(void) {
+  if (kitsune_is_updating()) kitsune_do_automigrate();
+  else for (int i = 0; i < 20000; i++) { struct node *n = malloc(sizeof *n); n->value = i; n->next = head; head = n; }
+  int done = 0;
+  for (;;) {
+    kitsune_update("loop");
+    if (${v === 1 ? '0' : 'kitsune_has_updated()'} && !done) {
+      done = 1;
+      check("migrated");
+      check_headers();
+      /* Every other node freed, the others grown (realloc may move them), then blocks allocated and freed among them. */
+      for (struct node **at = &head; *at; ) {
+        struct node *n = *at;
+        if (n->value % 2) { *at = n->next; free(n); continue; }
+        struct node *g = realloc(n, 4 * sizeof *n);
+        if (!g) { printf("realloc failed\\n"); fflush(stdout); return 1; }
+        *at = g;
+        at = &g->next;
+      }
+      void *spare[5000];
+      for (int i = 0; i < 5000; i++) spare[i] = calloc(1, 24 + i % 40);
+      for (int i = 0; i < 5000; i += 2) free(spare[i]);
+      for (int i = 1; i < 5000; i += 2) free(spare[i]);
+      check("reshaped");
+    }
+    ${v === 1 ? 'check("running");' : ''}
+    usleep(20000);
+  }
+}`;
+  const v1 = await buildC(src(1));
+  const v2 = await buildC(src(2), { from: v1, xf: 'INIT struct node.weight: { $out = $base.value % 5; }' });
+  const run = await start(v1);
+  await run.waitFor(/v1 running count=20000 bad=0\n/);
+  const r = await run.proc.update(v2);
+  assert.is(r.outcome, 'committed', r.reason);
+  assert.is(r.movedObjects, 20000);
+  await run.waitFor(/v2 reshaped count=\d+ bad=\d+\n/);
+  await run.proc.kill();
+  assert.match(run.out(), /v2 migrated count=20000 bad=0\nv2 headers chained=most wrong=0\nv2 reshaped count=10000 bad=0\n/);
+});
+
 test('a list of 1,000,000 nodes whose node gained a field migrates, every value checked', async () => {
   const src = (v: number) => `
 #include <kitsune.h>

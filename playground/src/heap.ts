@@ -3,7 +3,7 @@
 // the version's `kitsune` section), and the heap objects reachable from them,
 // typed by the pointers that lead there. Heap blocks are recognised by
 // dlmalloc's chunk headers (the runtime's allocator, see runtime/kitsune_rt.c
-// and __kitsune_xf_is_block in kitsune_xf.c): on wasm32 the word before a
+// and is_block in kitsune_xf.c): on wasm32 the word before a
 // payload is the chunk's head, its size with bit 1 set while in use, and the
 // next chunk's head has bit 0 set while this one is.
 import { typeName, typeSignature, typeSize, type CType, type DwarfInfo, type TypeId } from '../../compiler/dwarf.js';
