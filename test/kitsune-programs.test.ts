@@ -106,7 +106,7 @@ test('pointers in globals whose types did not change follow the update: function
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 
-test('alloctrack: Kitsune\'s allocation tracker and transform.h closures move a pointer into the middle of a block; a failed update that freed old blocks rolls back with them intact', async () => {
+test('alloctrack: Kitsune\'s allocation tracker and transform.h closures (XF_PTRARRAY of an XF_CLOSURE with an argument) move a pointer into the middle of a block; a failed update that freed old blocks rolls back with them intact', async () => {
   await kbuild(['alloctrack/main.c'], 'at1.wasm');
   await kbuild(['alloctrack/other.c', 'alloctrack/dsu.c'], 'at-broken.wasm', { define: ['BREAK'], name: 'at' });
   await kbuild(['alloctrack/other.c', 'alloctrack/dsu.c'], 'at2.wasm');

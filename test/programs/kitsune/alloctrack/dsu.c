@@ -9,21 +9,24 @@
 struct _kitsune_old_rename_range { long start; long end; };
 struct _kitsune_new_rename_range { long start; long end; long width; };
 
+/* Its one generic argument is the closure for the bounds (XF_CLOSURE below). */
 void _kitsune_transform_struct_range_to_struct_range(void *arg_in, void *arg_out, int num_args, void **args) {
   struct _kitsune_old_rename_range *in = arg_in;
   struct _kitsune_new_rename_range *out = arg_out;
-  XF_INVOKE(XF_RAW(sizeof(long)), &in->start, &out->start);
-  XF_INVOKE(XF_RAW(sizeof(long)), &in->end, &out->end);
+  if (num_args != 1) { out->width = -1; return; }
+  XF_INVOKE(args[0], &in->start, &out->start);
+  XF_INVOKE(args[0], &in->end, &out->end);
   out->width = in->end - in->start;
 }
 
-/* The array moves to a block of the new size. */
+/* The array moves to a block of the new size (XF_LIFT would do for a transformer without arguments). */
 void _kitsune_transform_ranges(void) {
   struct _kitsune_old_rename_range **in = kitsune_get_symbol_addr_old("ranges", 0, 0, 0);
   struct _kitsune_new_rename_range **out = kitsune_get_symbol_addr_new("ranges", 0, 0, 0);
   XF_INVOKE(XF_PTRARRAY(8, sizeof(struct _kitsune_old_rename_range), sizeof(struct _kitsune_new_rename_range),
-                        XF_LIFT(_kitsune_transform_struct_range_to_struct_range, XF_DEEP,
-                                sizeof(struct _kitsune_old_rename_range), sizeof(struct _kitsune_new_rename_range))),
+                        XF_CLOSURE(_kitsune_transform_struct_range_to_struct_range, XF_DEEP,
+                                   sizeof(struct _kitsune_old_rename_range), sizeof(struct _kitsune_new_rename_range),
+                                   (void *)XF_RAW(sizeof(long)))),
             in, out);
 }
 
