@@ -199,7 +199,7 @@ export function writeReport(r: Results, dir: URL): string[] {
   md.push(fence(table(['program', 'kitsune', 'plain', ...(r.native.available ? ['native gcc -O2'] : []), 'kitsune/plain per round'], r.steady.map((s) => [
     `${s.program}${s.hotLoopInstrumented ? '' : ` (${s.note ?? 'not instrumented'})`}`, range(s.kitsune), range(s.plain), ...(r.native.available ? [s.native ? range(s.native) : '-'] : []), ratioRange(s.ratioStats),
   ]))));
-  md.push('', `kv server: requests/s with Kitsune ${Math.round(stats(r.kv.rps.kitsune).median)}, without ${Math.round(stats(r.kv.rps.plain).median)}${r.kv.rps.native ? `, native ${Math.round(stats(r.kv.rps.native).median)}` : ''} (medians of ${r.kv.config.rounds} rounds of ${r.kv.config.seconds} s, ${r.kv.config.connections} connections in request-response loops).`, '');
+  md.push('', `kv server: requests/s with Kitsune ${Math.round(stats(r.kv.rps.kitsune).median)}, without ${Math.round(stats(r.kv.rps.plain).median)}${r.kv.rps.native ? `, native ${Math.round(stats(r.kv.rps.native).median)}` : ''} (medians of ${r.kv.config.rounds} rounds of ${r.kv.config.seconds} s, ${r.kv.config.connections} connections in request-response loops, the clients in a process of their own).`, '');
 
   md.push('### Native reference (gcc -O2)', '');
   if (r.native.available) {
