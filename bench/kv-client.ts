@@ -86,6 +86,34 @@ export class KvClient {
   close(): void { this.socket.end(); }
 }
 
+export interface LoadResult { rps: number; requests: number; maxWait: number; wrong: number; dropped: number }
+
+/**
+ * `connections` clients in request-response loops (half get, half set) for
+ * `seconds`, or while `during` runs; what they saw.
+ */
+export async function load(port: number, connections: number, seconds: number, during?: () => Promise<void>): Promise<LoadResult> {
+  const clients = await Promise.all(Array.from({ length: connections }, () => KvClient.connect(port)));
+  let stop = false, done = 0, wrong = 0;
+  const t0 = performance.now();
+  const loops = clients.map(async (c, ci) => {
+    for (let i = 0; !stop; i++) {
+      const key = `k${(ci * 7919 + i) % 1000}`;
+      if (i & 1) { if ((await c.set(key, `value-${i}`)) !== 'STORED\r\n') wrong++; }
+      else await c.get(key);
+      done++;
+    }
+  });
+  if (during) await during(); else await new Promise((r) => setTimeout(r, seconds * 1000));
+  stop = true;
+  await Promise.all(loops);
+  const elapsed = (performance.now() - t0) / 1000;
+  const maxWait = Math.max(...clients.map((c) => c.maxWait));
+  const dropped = clients.filter((c) => c.closed).length;
+  for (const c of clients) c.close();
+  return { rps: done / elapsed, requests: done, maxWait, wrong, dropped };
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

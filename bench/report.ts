@@ -151,7 +151,7 @@ export function writeReport(r: Results, dir: URL): string[] {
   const m = r.machine;
   md.push(`# kitsune-wasm benchmark report${r.quick ? ' (--quick)' : ''}`, '',
     `- machine: ${m.cpu}, ${m.cores} cores${m.memoryGB ? `, ${m.memoryGB} GB` : ''}, ${m.os}`,
-    `- Node ${m.node}; V8 flags while measuring: ${r.v8Flags.join(' ') || 'none'}`,
+    `- Node ${m.node}; V8 flags for the whole run: ${r.v8Flags.join(' ') || 'none'}`,
     `- date: ${m.date}`,
     `- command: \`npm run bench${r.quick ? ' -- --quick' : ''}\` (builds ${r.seconds.build.toFixed(1)} s, whole run ${r.seconds.total.toFixed(1)} s${r.seconds.sections ? `: ${Object.entries(r.seconds.sections).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}` : ''})`,
     `- native reference: ${r.native.note}`,
@@ -199,7 +199,7 @@ export function writeReport(r: Results, dir: URL): string[] {
   md.push(fence(table(['program', 'kitsune', 'plain', ...(r.native.available ? ['native gcc -O2'] : []), 'kitsune/plain per round'], r.steady.map((s) => [
     `${s.program}${s.hotLoopInstrumented ? '' : ` (${s.note ?? 'not instrumented'})`}`, range(s.kitsune), range(s.plain), ...(r.native.available ? [s.native ? range(s.native) : '-'] : []), ratioRange(s.ratioStats),
   ]))));
-  md.push('', `kv server: requests/s with Kitsune ${Math.round(stats(r.kv.rps.kitsune).median)}, without ${Math.round(stats(r.kv.rps.plain).median)}${r.kv.rps.native ? `, native ${Math.round(stats(r.kv.rps.native).median)}` : ''} (medians of ${r.kv.config.rounds} rounds of ${r.kv.config.seconds} s, ${r.kv.config.connections} connections in request-response loops).`, '');
+  md.push('', `kv server: requests/s with Kitsune ${Math.round(stats(r.kv.rps.kitsune).median)}, without ${Math.round(stats(r.kv.rps.plain).median)}${r.kv.rps.native ? `, native ${Math.round(stats(r.kv.rps.native).median)}` : ''} (medians of ${r.kv.config.rounds} rounds of ${r.kv.config.seconds} s, ${r.kv.config.connections} connections in request-response loops, the clients in a process of their own).`, '');
 
   md.push('### Native reference (gcc -O2)', '');
   if (r.native.available) {

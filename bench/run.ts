@@ -305,7 +305,7 @@ async function main() {
     : { available: false, note: 'gcc not installed; native reference skipped' };
   console.log(`kitsune-wasm benchmark${quick ? ' (--quick)' : ''}${parts.only ? `, only ${[...parts.only].join(', ')} (the other parts from the saved results)` : ''}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}; Node ${machine.node}; ${machine.date}`);
-  console.log(`work: compute ${config.compute[0]} rounds of ${config.compute[1]} iterations; requests ${config.requests[0]} rounds of ${config.requests[1]} requests; listwalk ${config.listwalk[0]} walks of ${config.listwalk[1]} nodes; V8 --no-liftoff while measuring`);
+  console.log(`work: compute ${config.compute[0]} rounds of ${config.compute[1]} iterations; requests ${config.requests[0]} rounds of ${config.requests[1]} requests; listwalk ${config.listwalk[0]} walks of ${config.listwalk[1]} nodes; V8 ${process.execArgv.includes('--no-liftoff') ? '--no-liftoff' : 'default tiers'}`);
   console.log(`native reference: ${native.note}`);
 
   const started = Date.now();
@@ -331,10 +331,11 @@ async function main() {
   lap('build time');
 
   // V8 has no on-stack replacement for Wasm: a loop in a function entered once
-  // (main) would stay in the baseline tier (Liftoff) for the whole run. Compile
-  // what is measured with the optimizing tier only, for both variants alike.
-  // Set after the builds, so that clang itself still starts fast.
-  v8.setFlagsFromString('--no-liftoff');
+  // (main) would stay in the baseline tier (Liftoff) for the whole run, so what
+  // is measured is compiled with the optimizing tier only, both variants alike.
+  // The flag is given to node at start (package.json): set later, with
+  // v8.setFlagsFromString, it crashed the run once (V8 leaves that undefined).
+  if (!process.execArgv.includes('--no-liftoff')) console.error('note: run with node --no-liftoff (npm run bench does): Wasm main loops stay in V8\'s baseline tier without it');
 
   const steadyRows = await parts.run('steady', () => steady(built), (r) => r.steady as Awaited<ReturnType<typeof steady>>);
   lap('steady state');
@@ -427,7 +428,7 @@ async function main() {
   sampleHeap();
   clearInterval(sampler);
   const results = {
-    machine, quick, v8Flags: ['--no-liftoff'], config, native,
+    machine, quick, v8Flags: [...process.execArgv], config, native,
     steadyPrograms, steadyGeomean: geo, steady: steadyRows, asyncify: asyncifyRows,
     pause: pauseRows, pauseChanged: changedRows,
     migrate: { n: big.n, runs: big.runs.map((r) => ({ migrate: r.migrate, pause: r.pause, memcpy: r.memcpy, byHand: r.byHand })) },

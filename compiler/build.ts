@@ -9,7 +9,8 @@ import { throwIfAborted, untilAborted } from '../format/abort.js';
 import { assetsBase, type AssetsOption } from '../format/assets.js';
 import { FORMAT_VERSION, computeBuildId, readMeta, withMeta, type KitsuneMeta, type KitsuneVariable } from '../format/metadata.js';
 import { checkCompatible } from '../format/compat.js';
-import { rewriteCustomSections } from '../format/wasm-sections.js';
+import { functionNames, rewriteCustomSections } from '../format/wasm-sections.js';
+import { partsOf, transformerName } from '../format/variable-keys.js';
 import { runtimeHeader, posixHeaders } from './kitsune-header.js';
 import { planMigration, XF_FILE, type MigrationPlan } from './xf-gen.js';
 import { parseXf, type XfSpec } from './xf-parser.js';
@@ -226,6 +227,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const numericOpt = typeof opt === 'number' ? opt : 2;
   const a = await asyncify(stripped, numericOpt, !!oldMeta?.asyncify.threads);
   if (a.note) notes.push(a.note);
+  // A hand-written transformer takes its variable over (kitsune_do_automigrate, MIGRATE_*), whatever its type became.
+  const defined = new Set(functionNames(a.wasm).values());
+  for (const v of variables) {
+    const { name, func, file } = partsOf(v.key);
+    if (defined.has(transformerName(name, func, file))) v.transformer = true;
+  }
 
   const program = options.name ?? oldMeta?.program ?? 'program';
   const meta: KitsuneMeta = {

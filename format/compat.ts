@@ -25,7 +25,7 @@ export function planVariables(oldMeta: KitsuneMeta, newMeta: KitsuneMeta): Varia
 
 export function describeChange(p: VariablePlan): string {
   const where = `${p.new!.file}:${p.new!.line}`;
-  return `variable \`${p.key}\` (${where}): type changed from \`${p.old!.typeName}\` to \`${p.new!.typeName}\`; nothing migrates it (type transformation with a .xf rule \`${p.key} -> ${p.key}: { ... }\` is not available yet), so keep its type or give it a new name`;
+  return `variable \`${p.key}\` (${where}): type changed from \`${p.old!.typeName}\` to \`${p.new!.typeName}\`; nothing migrates it: build the new version --from the old one (with a .xf spec where the change needs a rule), or give the variable a hand-written transformer (GLOBAL_XFORM, STATIC_XFORM...), or keep its type`;
 }
 
 /** Refuses an update whose state cannot move; lists every reason. */
@@ -39,9 +39,9 @@ export function checkCompatible(oldMeta: KitsuneMeta, newMeta: KitsuneMeta, wher
   const plans = planVariables(oldMeta, newMeta);
   // A manual variable with a new type is fine unless the program migrates it
   // itself, which the driver refuses when it happens. A variable that the
-  // version's generated migration code moves is fine too.
+  // version's generated migration code moves, or a transformer of its own, is fine too.
   const generated = new Set((newMeta.xf?.entries ?? []).map((e) => e.key));
-  const changed = plans.filter((p) => p.action === 'changed' && !p.new!.manual && !generated.has(p.key));
+  const changed = plans.filter((p) => p.action === 'changed' && !p.new!.manual && !p.new!.transformer && !generated.has(p.key));
   if (changed.length) {
     throw new KitsuneError('E_TYPE_CHANGED', `${where}: ${changed.length} variable(s) changed type and cannot be migrated:`, changed.map(describeChange));
   }

@@ -27,6 +27,8 @@ export interface KitsuneVariable {
   signature: string;
   /** Marked E_MANUAL_MIGRATE: kitsune_do_automigrate leaves it alone. */
   manual?: boolean;
+  /** The version defines a hand-written transformer for it (`_kitsune_transform_...`: GLOBAL_XFORM and friends, or Kitsune's xfgen output). */
+  transformer?: boolean;
   /** kitsune.h annotations on the declaration (E_PTRARRAY(n) arrives as "kitsune:ptrarray:n"). */
   annotations?: string[];
 }

@@ -334,6 +334,29 @@ static inline void kitsune_heaplist_free(kitsune_heaplist *list) {
 #define NOTE_HEAP(heap, addr) (kitsune_heaplist_add(heap, addr))
 #define UNNOTE_HEAP(heap, addr) (kitsune_heaplist_del(heap, addr))
 
+/* Kitsune's allocation tracker (kitsune-core src/alloctrack.c): blocks from
+ * kitsune_malloc/kitsune_calloc are remembered as address ranges, so that a
+ * transformer can find the block an interior pointer (&array[3]) lies in and
+ * move the pointer with its block; kitsune_migrate_alloced_track() moves a
+ * block's record to its new copy. The tracker lives in the persistent
+ * runtime: every version sees the same one, and a rolled-back update
+ * leaves it as it was. kitsune_delayedfree() frees a block once the update
+ * commits (at once outside an update); so does free() of any block the old
+ * version owns, called while an update is under way, so that a rollback
+ * always finds the old version's blocks where it left them. */
+typedef struct alarea alarea;
+void *kitsune_malloc(int size);
+void *kitsune_calloc(int numobj, int size);
+void kitsune_free(void *head);
+void kitsune_delayedfree(void *p);
+alarea *alloctrack_lookup(void *addr);
+alarea *alloctrack_lookup_node(void *addr);
+void *alareas_get_start(alarea *a);
+void kitsune_migrate_alloced_track(void *new_start_addr, void *new_end_addr, void *old_addr);
+/* Kitsune sets its tracker up at start and carries it across updates; here it is always there. */
+void alloctrack_init(void);
+void alloctrack_free(void);
+
 /* Calls that mean nothing in kitsune-wasm, accepted for source compatibility:
  * versions are Wasm modules the driver loads, not shared libraries. */
 static inline void kitsune_register_lib(void *lib) { (void)lib; }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include "kitsune_table.h"
 
 /* KITSUNE_STATE_REQUESTED | KITSUNE_STATE_UPDATING (kitsune.h). Written by
@@ -33,7 +34,55 @@ static void *tracked(void *p) {
 void *__kitsune_malloc(size_t n) { return tracked(malloc(n)); }
 void *__kitsune_calloc(size_t n, size_t m) { return tracked(calloc(n, m)); }
 void *__kitsune_aligned_alloc(size_t a, size_t n) { return tracked(aligned_alloc(a, n)); }
+/* ---- blocks of the old version freed during an update: freed at commit ----
+ * The new version's migration may free old state (a list it turned into a
+ * tree). Freed now, the allocator would write its links into them and could
+ * hand them out again, and a rollback would resume the old version on
+ * blocks that are no longer its own; so they are freed once the update
+ * commits, and simply stay the old version's if it rolls back. */
+
+static void **deferred = 0;
+static size_t n_deferred = 0, cap_deferred = 0;
+
+static int is_new_block(void *p) { return kt_find(&track, (uintptr_t)p) != 0; }
+
+/* Frees p at commit; 0 when there is no memory to remember it (the update then fails). */
+static int defer_free(void *p) {
+  if (n_deferred == cap_deferred) {
+    size_t cap = cap_deferred ? cap_deferred * 2 : 64;
+    void **d = realloc(deferred, cap * sizeof *d);
+    if (!d) { track_failed = 1; return 0; }
+    deferred = d;
+    cap_deferred = cap;
+  }
+  deferred[n_deferred++] = p;
+  return 1;
+}
+
+void __kitsune_alloctrack_forget(void *p);
+int __kitsune_xf_moved(const void *p);
+
+/* At commit, before the migration's own commit: a block it moved is freed there, not twice. */
+static void end_deferred(int commit) {
+  for (size_t i = 0; commit && i < n_deferred; i++) {
+    __kitsune_alloctrack_forget(deferred[i]);
+    if (!__kitsune_xf_moved(deferred[i])) free(deferred[i]);
+  }
+  free(deferred);
+  deferred = 0;
+  n_deferred = cap_deferred = 0;
+}
+
 void *__kitsune_realloc(void *p, size_t n) {
+  if (tracking && p && !is_new_block(p)) {
+    /* An old block cannot grow or move in place without being freed: the new version gets a copy. */
+    void *q = malloc(n ? n : 1);
+    if (!q) return 0;
+    size_t old = malloc_usable_size(p);
+    memcpy(q, p, old < n ? old : n);
+    if (!defer_free(p)) { free(q); return 0; }
+    return tracked(q);
+  }
   void *q = realloc(p, n);
   if (tracking && q && q != p) { if (p) kt_remove(&track, (uintptr_t)p); tracked(q); }
   else if (tracking && q && !p) tracked(q);
@@ -45,8 +94,19 @@ int __kitsune_posix_memalign(void **out, size_t a, size_t n) {
   return r;
 }
 void __kitsune_free(void *p) {
-  if (tracking && p) kt_remove(&track, (uintptr_t)p);
+  if (tracking && p) {
+    if (!is_new_block(p)) { defer_free(p); return; }
+    kt_remove(&track, (uintptr_t)p);
+  }
+  if (p) __kitsune_alloctrack_forget(p);
   free(p);
+}
+
+/* Kitsune's kitsune_delayedfree(): the block is freed once the update commits (at once outside an update). */
+void kitsune_delayedfree(void *p) {
+  if (!p) return;
+  if (tracking) defer_free(p);
+  else { __kitsune_alloctrack_forget(p); free(p); }
 }
 char *__kitsune_strdup(const char *s) { return tracked(strdup(s)); }
 char *__kitsune_strndup(const char *s, size_t n) { return tracked(strndup(s, n)); }
@@ -54,17 +114,22 @@ char *__kitsune_strndup(const char *s, size_t n) { return tracked(strndup(s, n))
 void __kitsune_proc_begin(void);
 int __kitsune_proc_commit(void);
 void __kitsune_proc_rollback(void);
+int __kitsune_alloctrack_begin(void);
+void __kitsune_alloctrack_end(int commit);
 
 void __kitsune_track_begin(void) {
   tracking = 1;
   track_failed = 0;
   __kitsune_proc_begin(); /* libc's state too: kitsune_process.c */
+  if (!__kitsune_alloctrack_begin()) track_failed = 1;
 }
 
 /* Commit: the new version's blocks are simply its blocks now. */
 int __kitsune_track_commit(void) {
   tracking = 0;
   if (__kitsune_proc_commit()) track_failed = 1;
+  end_deferred(1);
+  __kitsune_alloctrack_end(1);
   size_t n = track.live;
   kt_free(&track);
   return (int)n;
@@ -75,6 +140,8 @@ int __kitsune_track_rollback(void) {
   /* Streams first: closing them frees libc's own blocks, before the version's are freed. */
   __kitsune_proc_rollback();
   tracking = 0;
+  end_deferred(0);
+  __kitsune_alloctrack_end(0);
   size_t n = 0;
   for (kt_entry *e = kt_first(&track); e; e = kt_next(&track, e)) { free((void *)e->key); n++; }
   kt_free(&track);

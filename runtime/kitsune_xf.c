@@ -50,6 +50,15 @@ static inline uint32_t *map_word(uintptr_t a) {
   return w;
 }
 
+/* The migration moved the old block p to a new one and frees p at commit itself. */
+int __kitsune_xf_moved(const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if (!pm_holds(a, old_top)) { kt_entry *e = kt_find(&other, a); return e && (e->val & XF_DEEP) != 0; }
+  if (!map.dir || (a >> PM_PAGE_SHIFT) >= map.pages) return 0;
+  const uint32_t *leaf = map.dir[a >> PM_PAGE_SHIFT]; /* read only: no leaf is made for a lookup */
+  return leaf && (leaf[(a >> 4) & (PM_LEAF_WORDS - 1)] & XF_DEEP) != 0;
+}
+
 /* Records old -> neu. deep: the old block was copied into a new one and is
  * freed at commit. Returns 0 when out of memory (the update then fails). */
 int __kitsune_xf_insert(const void *old, void *neu, int deep) {

@@ -138,8 +138,10 @@ static inline void *kx_keep(const void *old) {
 #define XF_ASSIGN(target, src) memcpy(&(target), &(src), sizeof(target))
 #define XF_ASSERT_NULL(target, src) do { if ((src) != NULL) __kitsune_xf_fail("XF_ASSERT_NULL: the old value is not NULL", &(src)); (target) = NULL; } while (0)
 
-enum { KX_RAW, KX_FPTR, KX_PTR, KX_ARRAY, KX_NTARRAY };
-typedef struct kx_closure { int kind; size_t count, from, to; const struct kx_closure *target; } kx_closure;
+enum { KX_RAW, KX_FPTR, KX_PTR, KX_ARRAY, KX_NTARRAY, KX_FUN };
+/* A transformer function of Kitsune's shape (transform.h's `xf`): old value, new value, generic arguments. */
+typedef void (*kx_xf)(void *in, void *out, int num_args, void **args);
+typedef struct kx_closure { int kind; size_t count, from, to; const struct kx_closure *target; kx_xf fun; int nargs; void **args; } kx_closure;
 
 #define XF_RAW(sz) (&(const kx_closure){ KX_RAW, 1, (sz), (sz), 0 })
 #define XF_FPTR() (&(const kx_closure){ KX_FPTR, 1, sizeof(void *), sizeof(void *), 0 })
@@ -149,6 +151,11 @@ typedef struct kx_closure { int kind; size_t count, from, to; const struct kx_cl
 #define XF_NTARRAY(from_sz, to_sz, c) (&(const kx_closure){ KX_NTARRAY, 0, (from_sz), (to_sz), (c) })
 #define XF_NTSTR() XF_NTARRAY(sizeof(char), sizeof(char), XF_RAW(sizeof(char)))
 #define XF_INVOKE(c, in, out) kx_invoke((c), (in), (out))
+/* A function lifted into a closure, as transform.h's XF_LIFT and XF_CLOSURE make them; the strategy
+ * (XF_SHALLOW, XF_DEEP) follows from the sizes here, as for generated transforms. */
+#define XF_LIFT(fun, strategy, size_old, size_new) (&(const kx_closure){ KX_FUN, 1, (size_old), (size_new), 0, (kx_xf)(fun), 0, 0 })
+#define XF_CLOSURE(fun, strategy, size_old, size_new, ...) \
+  (&(const kx_closure){ KX_FUN, 1, (size_old), (size_new), 0, (kx_xf)(fun), (int)(sizeof((void *[]){ __VA_ARGS__ }) / sizeof(void *)), (void *[]){ __VA_ARGS__ } })
 
 static inline size_t kx_size(const kx_closure *c, int new_side) {
   switch (c->kind) {
@@ -179,6 +186,7 @@ static inline void *kx_closure_target(const kx_closure *c, const void *old, size
 static inline void kx_invoke(const kx_closure *c, const void *in, void *out) {
   switch (c->kind) {
   case KX_RAW: memmove(out, in, c->to); break;
+  case KX_FUN: c->fun((void *)in, out, c->nargs, c->args); break;
   case KX_FPTR: {
     uintptr_t slot;
     memcpy(&slot, in, sizeof slot);

@@ -71,7 +71,7 @@ const tree: Tree = {};
 const flags = ['-fsyntax-only', '-I/kitsune/include', ...EMULATION_DEFINES.map((d) => `-D${d}`), '-fdiagnostics-color=never',
   '-Werror=implicit-function-declaration', '-Werror=implicit-int', '-Wall', '-Wno-unused-function', '-Wno-unused-variable'];
 
-putFile(tree, '/kitsune/include/kitsune.h', fs.readFileSync(new URL('kitsune.h', runtimeDir), 'utf8'));
+for (const h of ['kitsune.h', 'kitsune_xf.h']) putFile(tree, `/kitsune/include/${h}`, fs.readFileSync(new URL(h, runtimeDir), 'utf8'));
 for (const p of OVERLAY) putFile(tree, `/kitsune/include/${p}`, fs.readFileSync(new URL(`include/${p}`, runtimeDir), 'utf8'));
 
 test('the overlay has the headers servers need that wasi-libc lacks', () => {

@@ -105,4 +105,20 @@ test('pointers in globals whose types did not change follow the update: function
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+
+test('alloctrack: Kitsune\'s allocation tracker and transform.h closures (XF_PTRARRAY of an XF_CLOSURE with an argument) move a pointer into the middle of a block; a failed update that freed old blocks rolls back with them intact', async () => {
+  await kbuild(['alloctrack/main.c'], 'at1.wasm');
+  await kbuild(['alloctrack/other.c', 'alloctrack/dsu.c'], 'at-broken.wasm', { define: ['BREAK'], name: 'at' });
+  await kbuild(['alloctrack/other.c', 'alloctrack/dsu.c'], 'at2.wasm');
+  const r = await krun(['at1.wasm', 'at-broken.wasm', 'at2.wasm']);
+  const all = `${r.stdout}\n${r.stderr}`;
+  assert.is(r.status, 0, all);
+  assert.match(r.stdout, /v2 \(broken\): freed the old blocks, now trapping\n/, all);
+  assert.match(r.stderr, /update rolled back/, all);
+  assert.match(r.stdout, /v1: intact after the rollback\n/, all);
+  assert.match(r.stdout, /v2: current \[50, 55\] width 5\nSuccess\n/, all);
+  assert.match(r.stderr, /kitsune: update committed at "loop"/, all);
+  assert.not.match(r.stdout, /FAIL/, all);
+});
+
 test.run();

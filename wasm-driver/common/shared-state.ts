@@ -1,9 +1,10 @@
 // The channel between the host thread and the program's worker, in a
 // SharedArrayBuffer: the words each side waits on, the stdin pipe, the
 // readiness of every descriptor the host serves (sockets), pending signals,
-// the outbox of sends, and synchronous calls from the program to the host.
-// Only primitives live here; what the worker builds on them (sleeps, blocking
-// reads) is worker/waits.ts.
+// the outbox of sends, the receive rings (receive-rings.ts), and synchronous
+// calls from the program to the host. Only primitives live here; what the
+// worker builds on them (sleeps, blocking reads) is worker/waits.ts.
+import { ReceiveRings } from './receive-rings.js';
 
 /** Words of the control block. */
 export const enum Ctl {
@@ -59,6 +60,8 @@ export const OUTPUT_BUDGET = 4 * 1024 * 1024;
 /** Readiness bits, one word per descriptor. */
 export const READABLE = 1, WRITABLE = 2, HANGUP = 4, ERROR = 8;
 
+const RX_OFFSET = Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4 + RPC_CAPACITY + OUTBOX_CAPACITY;
+
 export interface RpcAnswer { res: Record<string, unknown>; data?: Uint8Array }
 
 const enc = new TextEncoder();
@@ -70,12 +73,15 @@ export class SharedState {
   readonly ready: Int32Array;
   readonly rpc: Uint8Array;
   readonly outbox: Uint8Array;
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4 + RPC_CAPACITY + OUTBOX_CAPACITY)) {
+  /** Bytes received on connections, for the worker to take without a host call (receive-rings.ts). */
+  readonly rx: ReceiveRings;
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(RX_OFFSET + ReceiveRings.bytes(MAX_FDS))) {
     this.ctl = new Int32Array(buffer, 0, Ctl.Words);
     this.stdin = new Uint8Array(buffer, Ctl.Words * 4, STDIN_CAPACITY);
     this.ready = new Int32Array(buffer, Ctl.Words * 4 + STDIN_CAPACITY, MAX_FDS);
     this.rpc = new Uint8Array(buffer, Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4, RPC_CAPACITY);
     this.outbox = new Uint8Array(buffer, Ctl.Words * 4 + STDIN_CAPACITY + MAX_FDS * 4 + RPC_CAPACITY, OUTBOX_CAPACITY);
+    this.rx = new ReceiveRings(buffer, RX_OFFSET, MAX_FDS, () => this.wake());
   }
 
   private ringWrite(at: number, bytes: Uint8Array): void {

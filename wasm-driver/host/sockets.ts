@@ -3,7 +3,9 @@
 // version is still open, with the bytes that arrived meanwhile, when the next
 // version takes over. The worker calls in synchronously (SharedState.call)
 // and every call here answers at once, never waiting for the network: the
-// worker blocks on the readiness words this side publishes. Node only.
+// worker blocks on the readiness words this side publishes. Received bytes
+// go into the connection's receive ring when it has one (common/receive-rings.ts),
+// where the worker takes them without a call. Node only.
 import type * as Net from 'node:net';
 import { isNode } from '../../format/platform.js';
 import { READABLE, WRITABLE, HANGUP, ERROR, type SharedState, type RpcAnswer } from '../common/shared-state.js';
@@ -65,11 +67,30 @@ export class HostSockets {
     this.shared.setReady(s.fd, bits);
   }
 
+  /**
+   * Moves what is queued for the program into its receive ring, oldest first,
+   * as far as the ring has room: the worker takes it from there without a
+   * call. What does not fit stays queued, and recv's host call serves it once
+   * the ring is empty, so the program reads every byte in order.
+   */
+  private fill(s: Sock): void {
+    if (s.closed || s.fd < 0 || !this.shared.rx.has(s.fd)) return;
+    while (s.queue.length) {
+      const head = s.queue[0];
+      const n = this.shared.rx.put(s.fd, head);
+      s.queued -= n;
+      if (n < head.length) { s.queue[0] = head.subarray(n); break; }
+      s.queue.shift();
+    }
+    if (s.conn?.isPaused() && s.queued < HIGH_WATER / 2) s.conn.resume();
+  }
+
   private attach(s: Sock, c: Net.Socket): void {
     s.conn = c;
     c.on('data', (d: Buffer) => {
       s.queue.push(d);
       s.queued += d.length;
+      this.fill(s);
       if (s.queued > HIGH_WATER) c.pause();
       this.publish(s);
     });
@@ -99,7 +120,8 @@ export class HostSockets {
         if (!this.sandbox.allowNet('listen on', host, port)) return fail(E.ACCES);
         const net = this.net!;
         // The host socket is bound and listening at bind(): errors (EADDRINUSE) show where POSIX puts them.
-        const server = net.createServer({ noDelay: !!s.opts.get('nodelay') });
+        // Half-open as in POSIX: a peer that shuts down its side (an HTTP/1.0 client, `nc -N`) still gets the answer.
+        const server = net.createServer({ noDelay: !!s.opts.get('nodelay'), allowHalfOpen: true });
         server.on('connection', (c) => {
           // Bytes a client sends before accept() are kept for the program.
           const n = this.newSock(-1, s.family);
@@ -128,6 +150,8 @@ export class HostSockets {
         if (!n) return fail(E.AGAIN);
         n.fd = req.newFd;
         this.socks.set(n.fd, n);
+        this.shared.rx.assign(n.fd);
+        this.fill(n);
         this.publish(n);
         const c = n.conn!;
         return ok({ peer: { address: c.remoteAddress ?? '', port: c.remotePort ?? 0, family: c.remoteFamily === 'IPv6' ? 6 : 4 } });
@@ -136,8 +160,9 @@ export class HostSockets {
         if (!s) return fail(E.BADF);
         if (s.conn) return fail(s.connecting ? E.ALREADY : E.ISCONN);
         if (!this.sandbox.allowNet('connect to', req.host, req.port)) return fail(E.ACCES);
-        const c = this.net!.connect({ host: req.host, port: req.port, noDelay: !!s.opts.get('nodelay') });
+        const c = this.net!.connect({ host: req.host, port: req.port, noDelay: !!s.opts.get('nodelay'), allowHalfOpen: true });
         s.connecting = true;
+        this.shared.rx.assign(s.fd);
         this.attach(s, c);
         const done = new Promise<number>((resolve) => {
           c.once('connect', () => { s.connecting = false; this.publish(s); resolve(0); });
@@ -151,6 +176,8 @@ export class HostSockets {
       case 'sock.recv': {
         if (!s) return fail(E.BADF);
         if (!s.conn) return fail(E.NOTCONN);
+        // Bytes came into the ring since the worker looked: they are older than the queue's.
+        if (this.shared.rx.available(s.fd)) return ok({ n: 0, ring: true });
         if (!s.queued) {
           if (s.error) { const e = s.error; if (s.eof) s.error = 0; return fail(e); }
           if (s.eof) return ok({ n: 0 });
@@ -173,6 +200,8 @@ export class HostSockets {
           }
           s.queued -= max;
           if (s.queued < HIGH_WATER / 2 && s.conn.isPaused()) s.conn.resume();
+          // The ring is empty (above): what is left of the queue follows these bytes into it.
+          this.fill(s);
         }
         this.publish(s);
         return ok({ n: max }, out);
@@ -191,7 +220,7 @@ export class HostSockets {
         if (!s) return fail(E.BADF);
         if (!s.conn) return fail(E.NOTCONN);
         if (req.how & 2) s.conn.end();
-        if (req.how & 1) { s.queue = []; s.queued = 0; s.eof = true; }
+        if (req.how & 1) { s.queue = []; s.queued = 0; s.eof = true; this.shared.rx.discard(s.fd); }
         this.publish(s);
         return ok();
       }
@@ -247,6 +276,7 @@ export class HostSockets {
   }
 
   private close(s: Sock): void {
+    this.shared.rx.release(s.fd);
     s.closed = true;
     this.socks.delete(s.fd);
     this.shared.setReady(s.fd, 0);

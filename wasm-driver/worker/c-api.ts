@@ -32,9 +32,10 @@ export class CApi {
       kitsune_is_updating: () => (updater.running(v) ? 1 : 0),
       kitsune_is_updating_from: (p: number) => (updater.running(v)?.point === str(p) ? 1 : 0),
       kitsune_has_updated: () => (updater.hasUpdated ? 1 : 0),
-      kitsune_signal_update: () => updater.requestSelf(v),
-      kitsune_clear_request: () => updater.withdraw(),
-      kitsune_set_next_version: (p: number) => { updater.nextPath = p ? str(p) : null; },
+      // The new version asking again before its own commit means nothing.
+      kitsune_signal_update: () => { if (!updater.running(v)) updater.request.signal(); },
+      kitsune_clear_request: () => updater.request.withdraw(updater.current.meta.buildId),
+      kitsune_set_next_version: (p: number) => { updater.request.nextPath = p ? str(p) : null; },
       kitsune_do_automigrate: () => updater.migrating(v, (s) => migration.automigrate(s)),
       __kitsune_migrate_var: (name: number, func: number, file: number, addr: number, size: number) => {
         const n = str(name), f = func ? str(func) : '', fl = file ? str(file) : '';

@@ -1,7 +1,8 @@
 // A TCP socket descriptor, worker side. The connection itself lives on the
 // host thread (host/sockets.ts), so it belongs to the process and outlives
 // every version; this side reads the readiness word the host publishes for
-// the descriptor and calls the host synchronously.
+// the descriptor and its receive ring, and calls the host synchronously for
+// the rest.
 import { E } from '../common/errno.js';
 import { READABLE, WRITABLE, RPC_CAPACITY, type SharedState } from '../common/shared-state.js';
 import { Fd, type FdRecord } from './fd.js';
@@ -22,7 +23,11 @@ export class SocketFd extends Fd {
     this.nonblock = nonblock;
   }
 
-  readiness(): number { return Atomics.load(this.shared.ready, this.fd); }
+  /** The host's bits, and readable while the receive ring holds bytes (the host does not see the worker take them). */
+  readiness(): number {
+    const bits = Atomics.load(this.shared.ready, this.fd);
+    return this.shared.rx.available(this.fd) ? bits | READABLE : bits;
+  }
 
   fdstat(): Fdstat {
     return { filetype: this.filetype, flags: this.nonblock ? FDFLAGS.NONBLOCK : 0, rightsBase: 0x1fffffffn & ~0x24n, rightsInheriting: 0n };
@@ -57,11 +62,17 @@ export class SocketFd extends Fd {
   /** recv(), and read() on the socket: the count, or minus the errno. */
   recv(buf: number, len: number, flags: number): number {
     if (len === 0) return 0;
+    const peek = (flags & MSG_PEEK) !== 0;
     for (;;) {
-      if (this.readiness() & (READABLE | 8)) {
-        const r = this.shared.call({ op: 'sock.recv', fd: this.fd, max: Math.min(len, RPC_CAPACITY - 1024), peek: (flags & MSG_PEEK) !== 0 });
+      // The fast path: bytes already in the receive ring, taken without a host call.
+      const got = this.shared.rx.take(this.fd, this.mem.u8, buf, len, peek);
+      if (got) return got;
+      // The rest (a queue beyond the ring, end of stream, an error) is the host's to say.
+      if (Atomics.load(this.shared.ready, this.fd) & (READABLE | 8)) {
+        const r = this.shared.call({ op: 'sock.recv', fd: this.fd, max: Math.min(len, RPC_CAPACITY - 1024), peek });
         const errno = r.res.errno as number;
         if (!errno) {
+          if (r.res.ring) continue;
           const n = r.res.n as number;
           if (n) this.mem.u8.set(r.data!, buf);
           return n;

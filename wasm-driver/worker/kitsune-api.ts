@@ -5,6 +5,7 @@
 // kitsune_do_automigrate run. Keys are Kitsune's: `var`, `file.c/var`,
 // `file.c/func#var`, `func#var`.
 
+import { keyOf, partsOf, transformerName } from '../../format/variable-keys.js';
 import type { Version } from './version.js';
 
 export interface ApiContext {
@@ -15,24 +16,6 @@ export interface ApiContext {
   slotFor(v: Version, name: string): number | undefined;
   /** A NUL-terminated copy of `text` in the program's memory, kept for the process's life. */
   keepString(text: string): number;
-}
-
-export function keyOf(name: string, func: string, file: string): string {
-  return `${file ? `${file}/` : ''}${func ? `${func}#` : ''}${name}`;
-}
-
-/** Kitsune's kitsune_get_xform name: `_kitsune_transform_` [file `___file___`] [func `___func___`] name, the file's other characters as `_`. */
-export function transformerName(name: string, func: string, file: string): string {
-  return `_kitsune_transform_${file ? `${file.replace(/[^A-Za-z0-9]/g, '_')}___file___` : ''}${func ? `${func}___func___` : ''}${name}`;
-}
-
-/** A key's parts: `file.c/func#var` -> { file, func, name }. */
-export function partsOf(key: string): { name: string; func: string; file: string } {
-  const slash = key.indexOf('/');
-  const file = slash >= 0 ? key.slice(0, slash) : '';
-  const rest = slash >= 0 ? key.slice(slash + 1) : key;
-  const hash = rest.indexOf('#');
-  return hash >= 0 ? { file, func: rest.slice(0, hash), name: rest.slice(hash + 1) } : { file, func: '', name: rest };
 }
 
 /**

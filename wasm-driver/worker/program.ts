@@ -83,7 +83,7 @@ export class Program {
     this.posix = new Posix({
       args: o.args, env: o.env, mem, shared: o.shared, isTTY: o.isTTY, dirs: o.dirs, write: o.host.write,
       table: () => this.linker.table, identityOf: (slot) => this.linker.identityOf(slot), current: running, updating: () => state.updating,
-      requested: () => state.requested && !updater?.selfRequestPending,
+      requested: () => state.requested && !updater?.request.pending,
       idle: (ms) => { if (!updater?.busy) reclaim.idle(ms); },
     });
     const cp = o.resume;
@@ -111,10 +111,11 @@ export class Program {
     };
     const threads = this.threads = new Threads({ mem, shared: o.shared, table: () => this.linker.table, cannotSwitch: cannotUnwind, requestSeq: () => this.posix.waits.requestSeq, requested: () => state.requested, identityOf: (slot) => this.linker.identityOf(slot) });
     this.posix.waits.parker = threads;
-    this.updater = updater = new Updater(mem, state, this.linker, migration, reclaim, {
-      post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate),
-    }, (v) => this.hostFunctions(v), cannotUnwind, !!o.inspect, this.posix, this.argv,
-    threads);
+    this.updater = updater = new Updater({
+      mem, state, linker: this.linker, migration, reclaim,
+      host: { post: o.host.post, nextUpdate: o.host.nextUpdate, selfUpdate: o.host.selfUpdate, checkpoint: o.host.checkpoint, stage: o.host.stage, pendingId: () => Atomics.load(o.shared.ctl, Ctl.PendingUpdate) },
+      hostFunctions: (v) => this.hostFunctions(v), cannotUnwind, inspect: !!o.inspect, process: this.posix, argv: this.argv, threads,
+    });
     if (cp) reclaim.restore(cp.reclaim);
     this.cApi = new CApi({
       mem, state, updater, migration, slotFor: (v, name) => this.linker.slotFor(v, name),
