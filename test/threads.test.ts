@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import { buildC, start } from './helpers.js';
+import { freePort } from '../bench/kv-client.js';
 
 const program = (name: string) => fs.readFileSync(new URL(`./programs/threads/${name}`, import.meta.url), 'utf8');
 
@@ -64,6 +65,23 @@ test('threads in ktthreads_pthread_cond_wait at the request are woken, reach the
     // Each woke once for the request (mine + 1), and the two wake-ups are counted.
     assert.match(out, /v2 waiter 1: relaunched at "waiter" with mine 101, 2 wake-up\(s\) so far\n/);
     assert.match(out, /v2 waiter 2: relaunched at "waiter" with mine 201, 2 wake-up\(s\) so far\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test('threads that begin a Kitsune wait (cond wait, sleep, accept) only after the request came are woken too, and the update commits', async () => {
+  const v1 = await buildC(program('late-wait.c'));
+  const v2 = await buildC(program('late-wait.c'), { defines: ['LABEL=2'], from: v1 });
+  const port = await freePort();
+  const r = await start(v1, [String(port)], { grants: { net: [`127.0.0.1:${port}`] } });
+  try {
+    await r.waitFor(/v1 ready\n/);
+    await new Promise((res) => setTimeout(res, 200)); // main sleeps holding the mutex; the threads wait for it
+    const result = await r.proc.update(v2, { timeoutMs: 5000 });
+    assert.is(result.outcome, 'committed', JSON.stringify(result));
+    // Each thread's wait ended once for the request, after main let the mutex go: one round each.
+    await r.waitFor(/v2 took over after rounds 1 1 1\n/);
   } finally {
     await r.proc.kill();
   }

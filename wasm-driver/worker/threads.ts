@@ -86,8 +86,10 @@ export interface Thread {
   sp: number;
   state: 'new' | 'suspended' | 'running' | 'done';
   block?: Block;
-  /** The wait (waits.ts) the thread was in when it switched out: its request counter and deadline. */
-  resumeWait?: { seq: number; deadline?: number };
+  /** The wait (waits.ts) the thread was in when it switched out: its deadline. */
+  resumeWait?: { deadline?: number };
+  /** The update request (requestKey) for which one of its waits last ended: each request ends one wait of each thread. */
+  answered?: string;
   /** A call's progress across its re-entries (cond_wait's phases). */
   call?: CondCall;
   errno: number;
@@ -104,7 +106,7 @@ export interface Thread {
   arrived?: boolean;
 }
 
-interface CondCall { phase: 'wait' | 'lock'; cond: number; mutex: number; count: number; deadline?: number; timedOut: boolean; interruptible: boolean; seq: number }
+interface CondCall { phase: 'wait' | 'lock'; cond: number; mutex: number; count: number; deadline?: number; timedOut: boolean; interruptible: boolean }
 
 export interface ThreadsOptions {
   mem: ProgramMemory;
@@ -143,6 +145,8 @@ export class Threads implements Parker {
   private relaunched: { olds: Thread[]; news: Thread[]; deadline: number } | undefined;
   /** Threads rewound by a switch (not by the update protocol): the wrapped call they re-enter stops the rewind. */
   private rewindingThread = false;
+  /** Bumped by kitsune_signal_update(), whose request does not move the host's request counter. */
+  private selfRequests = 0;
 
   constructor(private readonly o: ThreadsOptions) {}
 
@@ -355,8 +359,38 @@ export class Threads implements Parker {
     }
   }
 
+  /**
+   * Which update request is waiting: the host's counter, the updates done
+   * (gen) and the program's own requests, so that a request after a
+   * committed or withdrawn one is a new one.
+   */
+  private requestKey(): string { return `${this.o.requestSeq()}:${this.gen}:${this.selfRequests}`; }
+
+  /**
+   * Whether an update request should end a wait of `t` that Kitsune ends (its
+   * cond waits and sleeps, sleep, accept): one is waiting for an update point
+   * and no wait of `t`'s has ended for it yet. Asked of each thread, not of
+   * the wait: a thread that began its wait after the request came (it was
+   * switched out on a lock between its update point and the wait) must be
+   * woken too, or it never reaches a point; once per request, so that a loop
+   * that waits again without passing a point does not spin.
+   */
+  private requestFor(t: Thread): boolean { return this.o.requested() && t.answered !== this.requestKey(); }
+
+  /** A wait of `t` ended for the waiting request. */
+  private answer(t: Thread): void { t.answered = this.requestKey(); }
+
+  /** Parker (waits.ts): requestFor, bound to the running thread. */
+  requestCheck(): () => boolean {
+    const t = this.cur;
+    return () => !!t && this.requestFor(t);
+  }
+
+  /** Parker (waits.ts): the running thread's wait ended for the request. */
+  requestAnswered(): void { if (this.cur) this.answer(this.cur); }
+
   /** Parker (waits.ts): the wait the re-entered call was in. */
-  resume(): { seq: number; deadline?: number } | undefined {
+  resume(): { deadline?: number } | undefined {
     const t = this.cur;
     const r = t?.resumeWait;
     if (t) t.resumeWait = undefined;
@@ -364,7 +398,7 @@ export class Threads implements Parker {
   }
 
   /** Parker (waits.ts): a blocking wait of sleep, accept, recv, read lets the other threads run. */
-  park(ready: () => boolean, saved: { seq: number; deadline?: number }, what: string): boolean {
+  park(ready: () => boolean, saved: { deadline?: number }, what: string): boolean {
     if (this.count <= 1 || this.depth !== 1 || this.o.cannotSwitch()) return false;
     try {
       this.wait({ ready, ...(saved.deadline !== undefined ? { deadline: saved.deadline } : {}), external: true, what });
@@ -618,20 +652,24 @@ export class Threads implements Parker {
         const count = d.getInt32(m + M_COUNT, true) || 1;
         d.setInt32(m + M_OWNER, 0, true);
         d.setInt32(m + M_COUNT, 0, true);
-        call = t.call = { phase: 'wait', cond: c, mutex: m, count, timedOut: false, interruptible, seq: this.o.requestSeq(), ...(ts ? { deadline: abs(ts) } : {}) };
+        call = t.call = { phase: 'wait', cond: c, mutex: m, count, timedOut: false, interruptible, ...(ts ? { deadline: abs(ts) } : {}) };
         waiters(c).push(t);
       }
       for (;;) {
         if (call.phase === 'wait') {
           const q = waiters(c);
           const queued = () => q.includes(t);
-          const interrupted = () => call!.interruptible && this.o.requestSeq() !== call!.seq;
+          const interrupted = () => call!.interruptible && this.requestFor(t);
           const late = () => call!.deadline !== undefined && performance.now() >= call!.deadline;
           if (queued() && !interrupted() && !late()) {
             this.wait({ ready: () => !queued() || interrupted(), ...(call.deadline !== undefined ? { deadline: call.deadline } : {}), external: call.interruptible, what: ts ? 'pthread_cond_timedwait' : 'pthread_cond_wait' });
             continue;
           }
-          if (queued()) { q.splice(q.indexOf(t), 1); call.timedOut = late(); }
+          if (queued()) {
+            q.splice(q.indexOf(t), 1);
+            call.timedOut = late();
+            if (!call.timedOut) this.answer(t);
+          }
           call.phase = 'lock';
         }
         const owner = dv().getInt32(m + M_OWNER, true);
@@ -672,21 +710,24 @@ export class Threads implements Parker {
       return 0;
     };
     const sleepMs = (ms: number) => {
-      const seq = this.cur.resumeWait?.seq ?? this.o.requestSeq();
-      const deadline = this.cur.resumeWait?.deadline ?? performance.now() + ms;
-      this.cur.resumeWait = undefined;
+      const t = this.cur;
+      const deadline = t.resumeWait?.deadline ?? performance.now() + ms;
+      t.resumeWait = undefined;
       try {
-        this.wait({ ready: () => this.o.requestSeq() !== seq, deadline, external: true, what: 'ktthreads_ms_sleep' });
+        this.wait({ ready: () => this.requestFor(t), deadline, external: true, what: 'ktthreads_ms_sleep' });
       } catch (e) {
-        if (e instanceof Suspend) this.cur.resumeWait = { seq, deadline };
+        if (e instanceof Suspend) t.resumeWait = { deadline };
         throw e;
       }
+      if (performance.now() < deadline && this.requestFor(t)) this.answer(t);
     };
     const s = (f: HostFn) => this.switching_(f);
     // The POSIX calls that wait (time.ts, sockets.ts, read): able to switch, in a version built for threads.
     const wrapped: Record<string, HostFn> = {};
     if (threaded) for (const n of [...THREAD_SWITCH_CALLS, '__kitsune_update_point']) if (base[n]) wrapped[n] = s(base[n]);
     // A relaunched thread steers itself to the point its old self left from, not main's.
+    const signalUpdate = base.kitsune_signal_update;
+    if (threaded && signalUpdate) wrapped.kitsune_signal_update = () => { this.selfRequests++; return signalUpdate(); };
     const updatingFrom = base.kitsune_is_updating_from;
     if (threaded && updatingFrom) wrapped.kitsune_is_updating_from = (p) => {
       const from = this.cur?.updatingFrom;
@@ -730,7 +771,7 @@ export class Threads implements Parker {
       sched_yield: s(() => {
         if (this.cur.resumeWait) { this.cur.resumeWait = undefined; return 0; }
         if (this.depth === 1 && !this.o.cannotSwitch() && this.order.some((t) => t !== this.cur && (t.state === 'new' || (t.state === 'suspended' && this.runnable(t))))) {
-          this.cur.resumeWait = { seq: 0 };
+          this.cur.resumeWait = {};
           throw new Suspend({ ready: () => true, external: false, what: 'sched_yield' });
         }
         return 0;
