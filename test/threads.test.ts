@@ -87,6 +87,33 @@ test('threads that begin a Kitsune wait (cond wait, sleep, accept) only after th
   }
 });
 
+test('__thread variables are per thread, and each relaunched thread carries its own across an update', async () => {
+  const v1 = await buildC(program('tls.c'));
+  const v2 = await buildC(program('tls.c'), { defines: ['LABEL=2'], from: v1 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/v1 thread 1: mine 5 rounds 105\n[^]*v1 thread 2: mine 10 rounds 105\n|v1 thread 2: mine 10 rounds 105\n[^]*v1 thread 1: mine 5 rounds 105\n/);
+    const result = await r.proc.update(v2);
+    assert.is(result.outcome, 'committed', JSON.stringify(result));
+    await r.waitFor(/v2 thread 3: mine 15 rounds 105\n/);
+    const out = r.out();
+    // Main never touched its own: its values are the initial ones.
+    assert.match(out, /^v2 main: mine 0 rounds 100$/m);
+    const last = new Map<string, number>();
+    for (const m of out.matchAll(/^v(\d) thread (\d): mine (\d+) rounds (\d+)$/gm)) {
+      const [, v, id, mine, rounds] = m;
+      assert.is(Number(mine), (Number(rounds) - 100) * Number(id), m[0]);
+      // Each thread counts on from its own last round, through the update (thread 3 starts in v2 from the initial values).
+      assert.is(Number(rounds), (last.get(id) ?? 100) + 1, `${m[0]} after ${last.get(id)} (v${v})`);
+      last.set(id, Number(rounds));
+    }
+    assert.match(out, /^v2 thread 1: /m);
+    assert.match(out, /^v2 thread 2: /m);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
 test('an update of a threaded program to a version not built for threads is rolled back at link, saying so; the threads go on', async () => {
   const v1 = await buildC(program('condwait.c'));
   // Built on its own (not --from v1) and creating no thread: its blocking calls cannot switch threads.

@@ -28,6 +28,7 @@ import { E as WasiE } from '../common/errno.js';
 import { Ctl, type SharedState } from '../common/shared-state.js';
 import { THREAD_SWITCH_CALLS } from '../../format/threads.js';
 import type { Parker } from './waits.js';
+import { ThreadLocals, type SavedLocals } from './thread-locals.js';
 import type { ProgramMemory } from './memory.js';
 import type { Version } from './version.js';
 
@@ -93,6 +94,8 @@ export interface Thread {
   /** A call's progress across its re-entries (cond_wait's phases). */
   call?: CondCall;
   errno: number;
+  /** Its values of the __thread variables while another thread runs (thread-locals.ts). */
+  tls?: SavedLocals;
   specific: Map<number, number>;
   retval: number;
   detached: boolean;
@@ -148,7 +151,12 @@ export class Threads implements Parker {
   /** Bumped by kitsune_signal_update(), whose request does not move the host's request counter. */
   private selfRequests = 0;
 
-  constructor(private readonly o: ThreadsOptions) {}
+  /** The __thread variables' values, one set per thread. */
+  private readonly locals: ThreadLocals;
+
+  constructor(private readonly o: ThreadsOptions) {
+    this.locals = new ThreadLocals(o.mem);
+  }
 
   /** Threads alive, the main one included. */
   get count(): number { return this.alive; }
@@ -181,6 +189,7 @@ export class Threads implements Parker {
     if (!main.localsBy.has(v)) main.localsBy.set(v, v.locals);
     for (const [x, m] of main.localsBy) x.locals = m;
     this.cur = main;
+    this.locals.owner ??= main;
     this.rewindingThread = false;
     // The first call: main as the update protocol left it (fresh, or rewinding after a rollback).
     let enter = false;
@@ -237,6 +246,7 @@ export class Threads implements Parker {
     const { mem } = this.o;
     t.v.sp.value = t.sp;
     mem.dv.setInt32(mem.rt.errno.value as number, t.errno, true);
+    this.locals.enter(t);
     for (const [x, m] of t.localsBy) x.locals = m;
     this.switches++;
     if (t.state === 'suspended') {
@@ -527,7 +537,7 @@ export class Threads implements Parker {
         this.order.pop();
         this.order[this.order.indexOf(old)] = t;
         this.alive--; // it takes its old self's place
-        Object.assign(t, { start: old.start, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false });
+        Object.assign(t, { start: old.start, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false, tls: this.locals.carried(old, next) });
         t.localsBy.set(old.v, old.localsBy.get(old.v) ?? new Map());
         news.push(t);
       }
@@ -573,6 +583,7 @@ export class Threads implements Parker {
     this.order = this.order.filter((t) => this.threads.get(t.id) === t);
     const main = this.threads.get(1);
     if (main) for (const x of [...main.localsBy.keys()]) if (x !== old) main.localsBy.delete(x);
+    if (main) this.locals.rolledBack(main);
     this.relaunched = undefined;
     this.phase = 'none';
     this.gen++;
