@@ -114,6 +114,38 @@ test('__thread variables are per thread, and each relaunched thread carries its 
   }
 });
 
+test("Kitsune's thread set: walked, a thread removed, one relaunched with a changed argument, one added; an update callback ends a wait the request does not", async () => {
+  const v1 = await buildC(program('thread-set.c'));
+  const v2 = await buildC(program('thread-set.c'), { defines: ['VERSION=2'], from: v1 });
+  const v3 = await buildC(program('thread-set.c'), { defines: ['VERSION=3'], from: v2 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/v1 ready\n/);
+    await new Promise((res) => setTimeout(res, 100)); // the reader is in its read
+    const first = await r.proc.update(v2, { timeoutMs: 5000 });
+    assert.is(first.outcome, 'committed', JSON.stringify(first));
+    await r.waitFor(/v2 worker 4: relaunched/);
+    let out = r.out();
+    // The callback's byte ended the read, which the request alone does not.
+    assert.match(out, /^v1 reader: woken by 'k' \(kicked [1-4] time\(s\)\)$/m);
+    assert.match(out, /v2 walk: reader 0 from "reader"\nv2 walk: worker 1 from "worker"\nv2 walk: worker 2 from "worker"\nv2 walk: worker 3 from "worker"\nv2 walk ended: 1\n/);
+    for (const id of [10, 3, 4]) assert.match(out, new RegExp(`^v2 worker ${id}: relaunched, updating from "worker": 1$`, 'm'));
+    assert.not.match(out, /^v2 worker [12]:/m);
+    await new Promise((res) => setTimeout(res, 150)); // the relaunched reader is in its read again
+    const second = await r.proc.update(v3, { timeoutMs: 5000 });
+    assert.is(second.outcome, 'committed', JSON.stringify(second));
+    await r.waitFor(/v3 worker 4: relaunched/);
+    out = r.out();
+    for (const id of [10, 3, 4]) assert.match(out, new RegExp(`^v3 worker ${id}: relaunched, updating from "worker": 1$`, 'm'));
+    assert.not.match(out, /^v3 worker [12]:/m);
+    assert.match(out, /^v2 reader: woken by 'k' \(kicked [1-4] time\(s\)\)$/m, out);
+    // One byte per request: the reader read no other.
+    assert.is((out.match(/reader: woken/g) ?? []).length, 2, out);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
 test('an update of a threaded program to a version not built for threads is rolled back at link, saying so; the threads go on', async () => {
   const v1 = await buildC(program('condwait.c'));
   // Built on its own (not --from v1) and creating no thread: its blocking calls cannot switch threads.

@@ -29,6 +29,7 @@ import { Ctl, type SharedState } from '../common/shared-state.js';
 import { THREAD_SWITCH_CALLS } from '../../format/threads.js';
 import type { Parker } from './waits.js';
 import { ThreadLocals, type SavedLocals } from './thread-locals.js';
+import { ThreadSet } from './thread-set.js';
 import type { ProgramMemory } from './memory.js';
 import type { Version } from './version.js';
 
@@ -94,6 +95,8 @@ export interface Thread {
   /** A call's progress across its re-entries (cond_wait's phases). */
   call?: CondCall;
   errno: number;
+  /** ktthreads_update_callback's: called while an update waits for this thread to reach a point. */
+  kick?: { slot: number; arg: number };
   /** Its values of the __thread variables while another thread runs (thread-locals.ts). */
   tls?: SavedLocals;
   specific: Map<number, number>;
@@ -154,8 +157,12 @@ export class Threads implements Parker {
   /** The __thread variables' values, one set per thread. */
   private readonly locals: ThreadLocals;
 
+  /** Kitsune's calls that change which threads an update relaunches. */
+  private readonly set: ThreadSet;
+
   constructor(private readonly o: ThreadsOptions) {
     this.locals = new ThreadLocals(o.mem);
+    this.set = new ThreadSet(o.mem, () => this.others());
   }
 
   /** Threads alive, the main one included. */
@@ -478,6 +485,7 @@ export class Threads implements Parker {
     const t = this.cur;
     if (this.depth !== 1 || this.o.cannotSwitch()) return;
     t.point = name;
+    this.kick();
     const g = this.gen;
     this.wait({ ready: () => this.gen !== g || (this.phase === 'none' && !this.o.requested()), external: true, poll: true, what: `update point "${name}"` });
     t.point = undefined;
@@ -493,9 +501,25 @@ export class Threads implements Parker {
   gather(name: string): void {
     if (this.count <= 1) return;
     this.cur.point = name;
+    this.kick();
     const all = () => this.others().every((t) => t.point !== undefined) || !this.o.requested();
     this.wait({ ready: all, external: true, poll: true, what: `update point "${name}", waiting for the other threads to reach theirs` });
     this.cur.point = undefined;
+  }
+
+  /**
+   * As Kitsune's rapidq does when a thread reaches its point: the update
+   * callback (ktthreads_update_callback) of every thread not yet at one is
+   * called, on this thread's stack and with no switch possible inside, so
+   * that it can end a wait the request does not (a read of a pipe, say).
+   */
+  private kick(): void {
+    for (const t of this.others()) {
+      if (t.point !== undefined || !t.kick || t === this.cur) continue;
+      const { slot, arg } = t.kick;
+      this.depth++;
+      try { (this.o.table().get(slot) as (p: number) => void)(arg); } finally { this.depth--; }
+    }
   }
 
   /** The update is taken (main unwinds now): parked threads stay parked until it commits or rolls back. */
@@ -525,20 +549,36 @@ export class Threads implements Parker {
     if (!this.relaunched) {
       const olds = this.others().filter((t) => t.point !== undefined && t.start);
       const news: Thread[] = [];
+      const stackFor = (size: number, who: string) => {
+        const stack = this.o.mem.rt.aligned_alloc(16, size);
+        if (!stack) throw new KitsuneError('E_RUNTIME', `out of memory relaunching ${who} (a stack of ${size} bytes)`);
+        return stack;
+      };
+      const startable = (slot: number, who: string) => {
+        if (typeof this.o.table().get(slot) === 'function') return;
+        const fn = this.o.identityOf(slot) ?? `slot ${slot}`;
+        throw new KitsuneError('E_LINK', `${who} cannot be relaunched: the new version has no function \`${fn.slice(fn.lastIndexOf('/') + 1)}\` to start it with (keep the start function, and its pthread_create, in the new version: a static function nothing refers to is left out)`);
+      };
       for (const old of olds) {
-        const stack = this.o.mem.rt.aligned_alloc(16, old.stackSize);
-        if (!stack) throw new KitsuneError('E_RUNTIME', `out of memory relaunching thread ${old.id} (a stack of ${old.stackSize} bytes)`);
-        const { slot, arg } = old.start!;
-        if (typeof this.o.table().get(slot) !== 'function') {
-          const fn = this.o.identityOf(slot) ?? `slot ${slot}`;
-          throw new KitsuneError('E_LINK', `${this.name(old)} cannot be relaunched: the new version has no function \`${fn.slice(fn.lastIndexOf('/') + 1)}\` to start it with (keep the start function, and its pthread_create, in the new version: a static function nothing refers to is left out)`);
-        }
-        const t = this.newThread(next, () => (this.o.table().get(slot) as (p: number) => number)(arg), stack, old.stackSize, true, old.id);
+        // kitsune_thread_remove(): not relaunched; its old self goes at commit, and comes back at a rollback.
+        if (this.set.isRemoved(old)) { this.order.splice(this.order.indexOf(old), 1); this.threads.delete(old.id); this.alive--; continue; }
+        // Its ktthread_info, as the migration code left it (kitsune_threads_next()), says what it starts with.
+        const { slot, arg } = this.set.startOf(old)!;
+        startable(slot, this.name(old));
+        const t = this.newThread(next, () => (this.o.table().get(slot) as (p: number) => number)(arg), stackFor(old.stackSize, `thread ${old.id}`), old.stackSize, true, old.id);
         this.order.pop();
         this.order[this.order.indexOf(old)] = t;
         this.alive--; // it takes its old self's place
-        Object.assign(t, { start: old.start, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false, tls: this.locals.carried(old, next) });
+        Object.assign(t, { start: { slot, arg }, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false, tls: this.locals.carried(old, next), kick: old.kick });
         t.localsBy.set(old.v, old.localsBy.get(old.v) ?? new Map());
+        news.push(t);
+      }
+      // kitsune_thread_add(): started with the relaunched ones, updating from the point it was given.
+      for (const a of this.set.takeAdded()) {
+        const size = Math.max(MIN_STACK, a.stackSize ?? DEFAULT_STACK);
+        startable(a.slot, `a thread added by kitsune_thread_add (${this.o.identityOf(a.slot) ?? `slot ${a.slot}`})`);
+        const t = this.newThread(next, () => (this.o.table().get(a.slot) as (p: number) => number)(a.arg), stackFor(size, 'a thread added by kitsune_thread_add'), size, true);
+        Object.assign(t, { start: { slot: a.slot, arg: a.arg }, detached: a.detached, updatingFrom: a.point, arrived: false });
         news.push(t);
       }
       this.relaunched = { olds, news, deadline: performance.now() + RELAUNCH_MS };
@@ -559,6 +599,7 @@ export class Threads implements Parker {
     for (const t of r?.news ?? []) { t.updatingFrom = undefined; t.from = undefined; t.arrived = undefined; }
     for (const t of this.threads.values()) for (const x of [...t.localsBy.keys()]) if (x !== t.v) t.localsBy.delete(x);
     this.relaunched = undefined;
+    this.set.end();
     this.phase = 'none';
     this.gen++;
   }
@@ -585,6 +626,7 @@ export class Threads implements Parker {
     if (main) for (const x of [...main.localsBy.keys()]) if (x !== old) main.localsBy.delete(x);
     if (main) this.locals.rolledBack(main);
     this.relaunched = undefined;
+    this.set.end();
     this.phase = 'none';
     this.gen++;
   }
@@ -746,6 +788,8 @@ export class Threads implements Parker {
     };
     return {
       ...wrapped,
+      ...this.set.functions(),
+      ktthreads_update_callback: (cb, arg) => { const t = this.cur ?? this.mainStub(); t.kick = cb ? { slot: cb, arg } : undefined; },
       pthread_create: create,
       kitsune_pthread_create: create,
       pthread_join: s(join),
