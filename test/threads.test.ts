@@ -35,6 +35,12 @@ test('64 threads pass a token round a ring on one condition variable, their stac
   console.log(`  64 threads, 1280 turns: ${(performance.now() - t0).toFixed(0)} ms including start`);
 });
 
+test('a thread waiting in poll lets the others run: a timeout while another ticks, and a wait without one for a byte another thread writes', async () => {
+  const r = await start(await buildC(program('poll.c')));
+  assert.is(await r.proc.exited, 0, r.out());
+  assert.equal(r.out().trim().split('\n'), ['timed out: 0, the ticker ran meanwhile: 1', 'ready: 1, byte x, the ticker done: 1', 'done']);
+});
+
 test('a deadlock is reported with what each thread waits for, not a hang', async () => {
   const r = await start(await buildC(`
 #include <pthread.h>

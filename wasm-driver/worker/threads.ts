@@ -2,7 +2,7 @@
 // version: every thread has a stack region of its own (from the heap) and
 // keeps its Wasm frames, when it is not running, in an Asyncify save buffer
 // at the bottom of that region. A thread runs until it calls something that
-// must wait (a lock held by another, a condition, a join, a sleep, accept,
+// must wait (a lock held by another, a condition, a join, a sleep, poll, accept,
 // recv, read, sched_yield): then, if another thread can run, its stack is
 // unwound into its buffer (the same mechanism as an update's unwind), the
 // scheduler rewinds the next thread's, and the call returns in that thread.
@@ -25,7 +25,7 @@
 import { ExitSignal, KitsuneError } from '../../format/errors.js';
 import { describeFailure } from './linker.js';
 import { E as WasiE } from '../common/errno.js';
-import { Ctl, type SharedState } from '../common/shared-state.js';
+import { Ctl, READABLE, WRITABLE, HANGUP, ERROR, type SharedState } from '../common/shared-state.js';
 import { THREAD_SWITCH_CALLS } from '../../format/threads.js';
 import type { Parker } from './waits.js';
 import { ThreadLocals, type SavedLocals } from './thread-locals.js';
@@ -52,6 +52,8 @@ const M_TYPE = 0, M_OWNER = 4, M_COUNT = 20;
 const MUTEX_RECURSIVE = 1, MUTEX_ERRORCHECK = 2;
 /** musl's pthread_attr_t: __u.__s[0] is the stack size, __u.__i[3*sizeof(long)/4] the detach state. */
 const ATTR_STACKSIZE = 0, ATTR_DETACHED = 12;
+/** wasi-libc's struct pollfd (int fd; short events; short revents) and its POLLIN, POLLOUT. */
+const POLLFD_SIZE = 8, POLLIN = 0x1, POLLOUT = 0x2;
 
 /** What a thread waits for: run it again once `ready()` holds (or `deadline`, performance.now() time, passes). */
 interface Block {
@@ -126,6 +128,8 @@ export interface ThreadsOptions {
   requested(): boolean;
   /** The function identity behind a table slot (linker.ts), to name a thread's start function. */
   identityOf(slot: number): string | undefined;
+  /** A descriptor's readiness (READABLE | WRITABLE | HANGUP | ERROR), undefined when it is not open: for poll. */
+  readiness(fd: number): number | undefined;
 }
 
 export class Threads implements Parker {
@@ -775,6 +779,45 @@ export class Threads implements Parker {
       if (performance.now() < deadline && this.requestFor(t)) this.answer(t);
     };
     const s = (f: HostFn) => this.switching_(f);
+    // libc's poll, made able to switch: while none of its descriptors is ready, the other threads run.
+    // libc does the polling itself (with no timeout, so it never waits): its readiness, its revents, its EINTR for a signal.
+    const rtPoll = mem.rt.poll as ((fds: number, n: number, timeout: number) => number) | undefined;
+    const poll = (fds: number, n: number, timeout: number): number => {
+      const t = this.cur;
+      if (!rtPoll) throw new KitsuneError('E_RUNTIME', 'the runtime exports no poll: rebuild runtime/runtime.wasm (npm run build)');
+      if (this.count <= 1 || this.depth !== 1 || this.o.cannotSwitch()) return rtPoll(fds, n, timeout); // waits in libc, as without threads
+      const deadline = t.resumeWait?.deadline ?? (timeout >= 0 ? performance.now() + timeout : undefined);
+      t.resumeWait = undefined;
+      const anyReady = () => {
+        const d = mem.dv;
+        for (let i = 0; i < n; i++) {
+          const fd = d.getInt32(fds + POLLFD_SIZE * i, true), events = d.getInt16(fds + POLLFD_SIZE * i + 4, true);
+          if (fd < 0) continue; // ignored, as poll does
+          const r = this.o.readiness(fd);
+          if (r === undefined || r & (HANGUP | ERROR) || (events & POLLIN && r & READABLE) || (events & POLLOUT && r & WRITABLE)) return true;
+        }
+        return false;
+      };
+      const ctl = this.o.shared.ctl;
+      for (;;) {
+        const r = rtPoll(fds, n, 0);
+        if (r !== 0 || timeout === 0) return r;
+        if (deadline !== undefined && performance.now() >= deadline) return 0;
+        // An update request ends it as the call ends without one (waits.ts): with a timeout as if it passed, without one with EINTR.
+        if (this.requestFor(t)) {
+          this.answer(t);
+          if (timeout >= 0) return 0;
+          mem.dv.setInt32(mem.rt.errno.value as number, E.INTR, true);
+          return -1;
+        }
+        try {
+          this.wait({ ready: () => anyReady() || Atomics.load(ctl, Ctl.PendingSignals) !== 0 || this.requestFor(t), ...(deadline !== undefined ? { deadline } : {}), external: true, what: 'poll' });
+        } catch (e) {
+          if (e instanceof Suspend) t.resumeWait = deadline !== undefined ? { deadline } : {};
+          throw e;
+        }
+      }
+    };
     // The POSIX calls that wait (time.ts, sockets.ts, read): able to switch, in a version built for threads.
     const wrapped: Record<string, HostFn> = {};
     if (threaded) for (const n of [...THREAD_SWITCH_CALLS, '__kitsune_update_point']) if (base[n]) wrapped[n] = s(base[n]);
@@ -788,6 +831,7 @@ export class Threads implements Parker {
     };
     return {
       ...wrapped,
+      ...(threaded ? { poll: s(poll) } : {}),
       ...this.set.functions(),
       ktthreads_update_callback: (cb, arg) => { const t = this.cur ?? this.mainStub(); t.kick = cb ? { slot: cb, arg } : undefined; },
       pthread_create: create,
