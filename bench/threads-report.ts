@@ -45,7 +45,7 @@ export function threadsSection(t: ThreadsResults, svg: (name: string, content: s
   const ratio = (what: string, s: Sampled) => [what, f(s.min, 3), f(s.median, 3), f(s.max, 3)];
   const rows: string[][] = [ratio('with Kitsune ÷ without', t.kitsuneOverPlain)];
   if (t.plainOverNative && t.kitsuneOverNative) rows.push(ratio('without Kitsune ÷ native', t.plainOverNative), ratio('with Kitsune ÷ native', t.kitsuneOverNative));
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b), h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
   const rps = `requests/s (medians): with Kitsune ${Math.round(med(t.rps.kitsune))}, without ${Math.round(med(t.rps.plain))}${t.rps.native ? `, native ${Math.round(med(t.rps.native))}` : ''}`;
   md.push(`The thread-pool server (\`test/programs/threads/pool.c\`: an acceptor, four workers, a queue and a table under mutexes) under ${c.clients} clients, each asking \`INCR\` on a connection of its own per request, ${c.rounds} rounds of ${c.seconds} s, the variants alternated in each round: built with Kitsune; without (the same source with Kitsune's calls compiled away, on the same driver, so its threads are cooperative too); and natively (gcc -O2 -pthread, real threads)${t.rps.native ? '' : ' (gcc was not there: skipped)'}. Time per request, ratios per round; ${rps}; ${t.wrong} wrong replies.`, '',
     mdTable(['time per request', 'min', 'median', 'max'], rows), '');
