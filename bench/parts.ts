@@ -22,6 +22,7 @@ export const PARTS = {
   playground: { keys: ['playground'], section: 'playground', what: 'the playground in headless Chromium' },
   package: { keys: ['package'], section: 'package', what: 'the package as installed, and a page bundled from it' },
   endurance: { keys: ['endurance'], section: 'endurance', what: '10,000 updates back and forth' },
+  threads: { keys: ['threads'], section: 'threads', what: 'the pause against the number of threads, and the thread-pool server' },
 } as const satisfies Record<string, { keys: (keyof Results)[]; section: string; what: string }>;
 export type Part = keyof typeof PARTS;
 

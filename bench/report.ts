@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart, stackedBars, type Spread } from './figures.js';
+import { threadsSection, type ThreadsResults } from './threads-report.js';
 import { goals } from './goals.js';
 import { goalsFigure, partsTable, type PartRun } from './goals-report.js';
 export type { PartRun } from './goals-report.js';
@@ -104,6 +105,8 @@ export interface Results {
   endurance?: UpdatesResults & { separateRun?: string };
   /** When each part ran and under which load (bench/parts.ts); absent in reports from before it. */
   parts?: Partial<Record<string, PartRun>>;
+  /** bench/threads-bench.ts; absent in reports from before it. */
+  threads?: ThreadsResults;
 }
 
 // ---- writing -----------------------------------------------------------------
@@ -388,6 +391,8 @@ export function writeReport(r: Results, dir: URL): string[] {
     }));
     md.push(`![endurance](${fig})`, '', 'Whiskers are clipped at 4× the median: a few updates in each hundred wait for the machine (garbage collection, another process).', '');
   }
+
+  if (r.threads) md.push(...threadsSection(r.threads, svg));
 
   fs.writeFileSync(new URL('report.md', dir), md.join('\n'));
   fs.writeFileSync(new URL('report.json', dir), JSON.stringify(r, null, 2) + '\n');

@@ -29,6 +29,7 @@ import { packageBench } from './package.js';
 import { playgroundBench } from './playground.js';
 import { updatesBench } from './updates.js';
 import { goals } from './goals.js';
+import { threadsBench } from './threads-bench.js';
 import { buildFromFiles } from '../cli/build-files.js';
 import { Parts, PartsError } from './parts.js';
 import { stats, geomean, ms, range, ratioRange, paired, table, writeReport, type Stats, type Results, type SteadyProgram, type StageKey } from './report.js';
@@ -405,6 +406,9 @@ async function main() {
   const endurance = await parts.optional('endurance', () => updatesBench(quick, console.log), (r) => r.endurance);
   if (endurance) console.log(`all ${endurance.updates} committed in ${endurance.seconds.toFixed(0)} s; median pause of the first ${endurance.updates / 10 < 1000 ? 'tenth' : '1,000'} ${ms(endurance.first)} ms, of the last ${ms(endurance.last)} ms (x${endurance.ratio.toFixed(2)}); Wasm memory ${(endurance.memory[0]!.wasm / 2 ** 20).toFixed(1)} -> ${(endurance.memory.at(-1)!.wasm / 2 ** 20).toFixed(1)} MiB`);
   lap('endurance');
+  // Threads: the update pause against their number, and the thread-pool server with Kitsune, without and native.
+  const threads = await parts.optional('threads', () => threadsBench(quick, console.log, { gcc: !!gcc }), (r) => r.threads);
+  lap('threads');
   console.log(`\nBuild time (${buildTime.program}): first build in a fresh process ${range(stats(buildTime.fresh.wall.samples.map((x) => x / 1e3)))} s (of it the build ${range(stats(buildTime.fresh.build.samples.map((x) => x / 1e3)))} s); warm rebuild --from ${range(stats(buildTime.warm.samples.map((x) => x / 1e3)))} s`);
 
   // The four programs of the steady-state figure: kitsune/plain per round.
@@ -433,7 +437,7 @@ async function main() {
     pause: pauseRows, pauseChanged: changedRows,
     migrate: { n: big.n, runs: big.runs.map((r) => ({ migrate: r.migrate, pause: r.pause, memcpy: r.memcpy, byHand: r.byHand })) },
     xfProperty: xf ? { cases: xf.cases, failures: xf.failures.length, seconds: xf.millis.total / 1000 } : parts.prior('xf', (r) => r.xfProperty), kv, package: pkg, playground, endurance,
-    build: buildTime,
+    build: buildTime, threads,
     memory: { ...memory, peak: { maxRSS: process.resourceUsage().maxRSS * 1024, heapPeak } },
     seconds: { build: buildSeconds, total: totalSeconds, sections },
   } satisfies Results;

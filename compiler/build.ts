@@ -173,6 +173,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     report(phase, ++done / Math.max(1, runs), `${doing} (${done} of ${runs} clang runs)`);
     return r;
   };
+  const threadLocal = new Set<string>();
   /** One file to promoted IR in the tree; its diagnostics are kept. */
   const toIr = async (path: string, i: number, what: string): Promise<string> => {
     const out = `/ir/${i}.ll`;
@@ -180,7 +181,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     diagnostics += unmount(r.diagnostics);
     const ll = getFile(r.files, out);
     if (!r.ok || !ll) throw new BuildError(`could not compile ${what}:`, diagnostics);
-    putFile(tree, out, promoteSymbols(new TextDecoder().decode(ll), path).ll);
+    const promoted = promoteSymbols(new TextDecoder().decode(ll), path);
+    for (const k of promoted.threadLocal) threadLocal.add(k);
+    putFile(tree, out, promoted.ll);
     return out;
   };
   const linkIr = async (irs: string[], what: string): Promise<Uint8Array> => {
@@ -198,7 +201,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const notes: string[] = [];
 
   let dwarf = readVersionDwarf(linked, names);
-  let variables = variablesOf(dwarf);
+  let variables = variablesOf(dwarf, threadLocal);
   let plan: MigrationPlan | undefined;
   if (oldMeta) {
     // The new types are known only now: plan the migration, then build again with its code.
@@ -214,7 +217,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const xfIr = await toIr(`${ROOT}/${XF_FILE}`, irs.length, what);
       linked = await linkIr([...irs, xfIr], what);
       dwarf = readVersionDwarf(linked, names);
-      variables = variablesOf(dwarf).filter((v) => !v.key.startsWith(`${XF_FILE}/`) && v.file !== XF_FILE);
+      variables = variablesOf(dwarf, threadLocal).filter((v) => !v.key.startsWith(`${XF_FILE}/`) && v.file !== XF_FILE);
     }
   }
   const sourceText = options.sources.map((s) => s.text).join('\n');
@@ -260,7 +263,7 @@ function readVersionDwarf(linked: Uint8Array, names: string): DwarfInfo {
   return readDwarf(sections);
 }
 
-function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
+function variablesOf(dwarf: DwarfInfo, threadLocal: Set<string>): KitsuneVariable[] {
   return dwarf.variables.map((v) => ({
     key: v.key, name: v.name, kind: v.kind, file: v.file, line: v.line,
     ...(v.function ? { function: v.function } : {}),
@@ -270,5 +273,6 @@ function variablesOf(dwarf: DwarfInfo): KitsuneVariable[] {
     signature: typeSignature(dwarf, v.type),
     ...(v.annotations?.includes('kitsune:manual') ? { manual: true } : {}),
     ...(v.annotations?.length ? { annotations: v.annotations } : {}),
+    ...(threadLocal.has(v.key) ? { threadLocal: true } : {}),
   }));
 }

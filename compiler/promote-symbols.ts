@@ -26,6 +26,13 @@ export interface PromotedFile {
   ll: string;
   /** Keys of the functions and variables given new names (file statics). */
   renamed: Map<string, string>;
+  /**
+   * Keys of the `__thread` / `_Thread_local` variables. Without the atomics
+   * feature the Wasm back end lowers them to plain globals (cells like any
+   * other, reached through GOT.mem); the driver gives each thread its own
+   * values (wasm-driver/worker/thread-locals.ts).
+   */
+  threadLocal: Set<string>;
 }
 
 /** Rewrites the IR of `file` (its base name goes into the keys). */
@@ -39,6 +46,7 @@ export function promoteSymbols(ll: string, file: string): PromotedFile {
   const defineRe = new RegExp(String.raw`^define\s+([^@]*)@(${NAME})\(.*?\)\s*([^{]*)\{`);
   const globalRe = new RegExp(String.raw`^@(${NAME}) = (.*)$`);
   const functions: { name: string; internal: boolean; inline: boolean }[] = [];
+  const threadLocalNames: string[] = [];
   for (const line of lines) {
     const d = defineRe.exec(line);
     if (d) {
@@ -53,6 +61,7 @@ export function promoteSymbols(ll: string, file: string): PromotedFile {
     // Variables only: not string literals and other private constants, not aliases or llvm's own lists.
     if (name.startsWith('llvm.') || !/\bglobal\b/.test(rest) || /\b(alias|ifunc)\b/.test(rest)) continue;
     if (/^(internal)\b/.test(rest)) renamed.set(name, variableKey(base, name));
+    if (/\bthread_local\b/.test(rest.split(/\bglobal\b/)[0])) threadLocalNames.push(name);
   }
 
   // A static function needs an identity only when its address is taken: any
@@ -102,7 +111,7 @@ export function promoteSymbols(ll: string, file: string): PromotedFile {
     }
     return l;
   });
-  return { ll: out.join('\n'), renamed };
+  return { ll: out.join('\n'), renamed, threadLocal: new Set(threadLocalNames.map((n) => renamed.get(n) ?? n)) };
 }
 
 /** clang names a function's static `f.var` (duplicates `f.var.1`); a file's static keeps its name. */

@@ -31,6 +31,8 @@ export interface KitsuneVariable {
   transformer?: boolean;
   /** kitsune.h annotations on the declaration (E_PTRARRAY(n) arrives as "kitsune:ptrarray:n"). */
   annotations?: string[];
+  /** Declared `__thread` / `_Thread_local`: each thread has its own value (wasm-driver/worker/thread-locals.ts). */
+  threadLocal?: true;
 }
 
 /** A variable that the version's generated migration code moves: entry `index` of `__kitsune_xf_var`. */

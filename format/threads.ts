@@ -12,6 +12,8 @@ export const THREAD_SWITCH_CALLS = [
   'pthread_join', 'pthread_mutex_lock', 'pthread_mutex_timedlock', 'pthread_cond_wait', 'pthread_cond_timedwait',
   'pthread_rwlock_rdlock', 'pthread_rwlock_wrlock', 'pthread_rwlock_timedrdlock', 'pthread_rwlock_timedwrlock', 'sched_yield',
   'ktthreads_pthread_cond_wait', 'ktthreads_pthread_cond_timedwait', 'ktthreads_ms_sleep',
+  // libc's, which the driver serves itself in a threaded version (threads.ts), so that a wait in it can switch.
+  'poll',
 ];
 
 /** Whether module `bytes` imports a call that creates threads (read from its import section). */

@@ -3,13 +3,14 @@
 // Progress goes to stderr; the summary table to stdout and to
 // stress/out/summary.json. Exits 1 if any case failed.
 //
-//   npx tsx stress/run.ts [--quick] [--seed N] [--only faults,endurance,bad-inputs,fuzz,load,attacks]
+//   npx tsx stress/run.ts [--quick] [--seed N] [--only faults,thread-faults,endurance,bad-inputs,fuzz,load,attacks]
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { rng, log, OUT, STRESS, type Category } from './common.js';
 import { runFaults } from './faults.js';
+import { runThreadFaults } from './thread-faults.js';
 import { runEndurance } from './endurance.js';
 import { runBadInputs } from './bad-inputs.js';
 import { runLoad } from './load.js';
@@ -28,7 +29,7 @@ const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? ar
 const seed = Number(opt('--seed') ?? 20261125);
 const only = opt('--only')?.split(',');
 const unknown = argv.filter((a, i) => !['--quick', '--seed', '--only'].includes(a) && !['--seed', '--only'].includes(argv[i - 1]));
-if (unknown.length) { process.stderr.write(`stress: unknown argument ${unknown[0]}; usage: stress/run.ts [--quick] [--seed N] [--only faults,endurance,bad-inputs,fuzz,load,attacks]\n`); process.exit(2); }
+if (unknown.length) { process.stderr.write(`stress: unknown argument ${unknown[0]}; usage: stress/run.ts [--quick] [--seed N] [--only faults,thread-faults,endurance,bad-inputs,fuzz,load,attacks]\n`); process.exit(2); }
 
 const config = quick
   ? { faultReps: 20, endurance: 300, loaderFuzz: 40, xfFuzz: 3000, dwarfFuzz: 400, loadUpdates: 25, loadConns: 20 }
@@ -72,6 +73,7 @@ fs.mkdirSync(OUT, { recursive: true });
 log(`${quick ? 'quick' : 'full'} run, seed ${seed}, ${os.cpus().length} cpus, node ${process.version}`);
 await stage('fuzz', () => runFuzzChild(quick ? 180_000 : 600_000));
 await stage('faults', () => runFaults(config.faultReps, rng(seed)));
+await stage('thread-faults', () => runThreadFaults(config.faultReps, rng(seed + 4)));
 await stage('endurance', () => runEndurance(config.endurance));
 await stage('bad-inputs', () => runBadInputs(quick, config.loaderFuzz, rng(seed + 1)));
 await stage('load', () => runLoad(config.loadUpdates, config.loadConns, rng(seed + 2)));

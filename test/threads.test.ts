@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import { buildC, start } from './helpers.js';
+import { freePort } from '../bench/kv-client.js';
 
 const program = (name: string) => fs.readFileSync(new URL(`./programs/threads/${name}`, import.meta.url), 'utf8');
 
@@ -32,6 +33,12 @@ test('64 threads pass a token round a ring on one condition variable, their stac
   assert.is(await r.proc.exited, 0, r.out());
   assert.is(r.out().trim(), `passes 1280 of 1280, corrupt 0, ids sum ${(63 * 64) / 2}`);
   console.log(`  64 threads, 1280 turns: ${(performance.now() - t0).toFixed(0)} ms including start`);
+});
+
+test('a thread waiting in poll lets the others run: a timeout while another ticks, and a wait without one for a byte another thread writes', async () => {
+  const r = await start(await buildC(program('poll.c')));
+  assert.is(await r.proc.exited, 0, r.out());
+  assert.equal(r.out().trim().split('\n'), ['timed out: 0, the ticker ran meanwhile: 1', 'ready: 1, byte x, the ticker done: 1', 'done']);
 });
 
 test('a deadlock is reported with what each thread waits for, not a hang', async () => {
@@ -64,6 +71,82 @@ test('threads in ktthreads_pthread_cond_wait at the request are woken, reach the
     // Each woke once for the request (mine + 1), and the two wake-ups are counted.
     assert.match(out, /v2 waiter 1: relaunched at "waiter" with mine 101, 2 wake-up\(s\) so far\n/);
     assert.match(out, /v2 waiter 2: relaunched at "waiter" with mine 201, 2 wake-up\(s\) so far\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test('threads that begin a Kitsune wait (cond wait, sleep, accept) only after the request came are woken too, and the update commits', async () => {
+  const v1 = await buildC(program('late-wait.c'));
+  const v2 = await buildC(program('late-wait.c'), { defines: ['LABEL=2'], from: v1 });
+  const port = await freePort();
+  const r = await start(v1, [String(port)], { grants: { net: [`127.0.0.1:${port}`] } });
+  try {
+    await r.waitFor(/v1 ready\n/);
+    await new Promise((res) => setTimeout(res, 200)); // main sleeps holding the mutex; the threads wait for it
+    const result = await r.proc.update(v2, { timeoutMs: 5000 });
+    assert.is(result.outcome, 'committed', JSON.stringify(result));
+    // Each thread's wait ended once for the request, after main let the mutex go: one round each.
+    await r.waitFor(/v2 took over after rounds 1 1 1\n/);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test('__thread variables are per thread, and each relaunched thread carries its own across an update', async () => {
+  const v1 = await buildC(program('tls.c'));
+  const v2 = await buildC(program('tls.c'), { defines: ['LABEL=2'], from: v1 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/v1 thread 1: mine 5 rounds 105\n[^]*v1 thread 2: mine 10 rounds 105\n|v1 thread 2: mine 10 rounds 105\n[^]*v1 thread 1: mine 5 rounds 105\n/);
+    const result = await r.proc.update(v2);
+    assert.is(result.outcome, 'committed', JSON.stringify(result));
+    await r.waitFor(/v2 thread 3: mine 15 rounds 105\n/);
+    const out = r.out();
+    // Main never touched its own: its values are the initial ones.
+    assert.match(out, /^v2 main: mine 0 rounds 100$/m);
+    const last = new Map<string, number>();
+    for (const m of out.matchAll(/^v(\d) thread (\d): mine (\d+) rounds (\d+)$/gm)) {
+      const [, v, id, mine, rounds] = m;
+      assert.is(Number(mine), (Number(rounds) - 100) * Number(id), m[0]);
+      // Each thread counts on from its own last round, through the update (thread 3 starts in v2 from the initial values).
+      assert.is(Number(rounds), (last.get(id) ?? 100) + 1, `${m[0]} after ${last.get(id)} (v${v})`);
+      last.set(id, Number(rounds));
+    }
+    assert.match(out, /^v2 thread 1: /m);
+    assert.match(out, /^v2 thread 2: /m);
+  } finally {
+    await r.proc.kill();
+  }
+});
+
+test("Kitsune's thread set: walked, a thread removed, one relaunched with a changed argument, one added; an update callback ends a wait the request does not", async () => {
+  const v1 = await buildC(program('thread-set.c'));
+  const v2 = await buildC(program('thread-set.c'), { defines: ['VERSION=2'], from: v1 });
+  const v3 = await buildC(program('thread-set.c'), { defines: ['VERSION=3'], from: v2 });
+  const r = await start(v1);
+  try {
+    await r.waitFor(/v1 ready\n/);
+    await new Promise((res) => setTimeout(res, 100)); // the reader is in its read
+    const first = await r.proc.update(v2, { timeoutMs: 5000 });
+    assert.is(first.outcome, 'committed', JSON.stringify(first));
+    await r.waitFor(/v2 worker 4: relaunched/);
+    let out = r.out();
+    // The callback's byte ended the read, which the request alone does not.
+    assert.match(out, /^v1 reader: woken by 'k' \(kicked [1-4] time\(s\)\)$/m);
+    assert.match(out, /v2 walk: reader 0 from "reader"\nv2 walk: worker 1 from "worker"\nv2 walk: worker 2 from "worker"\nv2 walk: worker 3 from "worker"\nv2 walk ended: 1\n/);
+    for (const id of [10, 3, 4]) assert.match(out, new RegExp(`^v2 worker ${id}: relaunched, updating from "worker": 1$`, 'm'));
+    assert.not.match(out, /^v2 worker [12]:/m);
+    await new Promise((res) => setTimeout(res, 150)); // the relaunched reader is in its read again
+    const second = await r.proc.update(v3, { timeoutMs: 5000 });
+    assert.is(second.outcome, 'committed', JSON.stringify(second));
+    await r.waitFor(/v3 worker 4: relaunched/);
+    out = r.out();
+    for (const id of [10, 3, 4]) assert.match(out, new RegExp(`^v3 worker ${id}: relaunched, updating from "worker": 1$`, 'm'));
+    assert.not.match(out, /^v3 worker [12]:/m);
+    assert.match(out, /^v2 reader: woken by 'k' \(kicked [1-4] time\(s\)\)$/m, out);
+    // One byte per request: the reader read no other.
+    assert.is((out.match(/reader: woken/g) ?? []).length, 2, out);
   } finally {
     await r.proc.kill();
   }

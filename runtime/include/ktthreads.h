@@ -18,4 +18,28 @@ int ktthreads_pthread_cond_timedwait(void *cond_a, void *mutex_a, const void *ti
 int ktthreads_pthread_cond_wait(void *cond_a, void *mutex_a);
 void ktthreads_ms_sleep(int timeInMs);
 
+/* The set of threads an update relaunches, for the new version's migration
+ * code (wasm-driver/worker/thread-set.ts): walk it with kitsune_threads_reset
+ * and kitsune_threads_next (a thread's start_fun and arg, changed here, are
+ * what it is relaunched with), drop the one just returned with
+ * kitsune_thread_remove, start one more with kitsune_thread_add. */
+typedef void *kt_pthread_fn(void *);
+typedef struct {
+  void *arg;
+  kt_pthread_fn *start_fun;
+  const char *update_pt;
+  pthread_attr_t attr;
+} ktthread_info;
+/* The host reads and writes these infos at fixed offsets (thread-set.ts). */
+_Static_assert(sizeof(ktthread_info) == 48, "ktthread_info's layout is not the one wasm-driver/worker/thread-set.ts reads");
+
+void kitsune_threads_reset(void);
+ktthread_info *kitsune_threads_next(void);
+void kitsune_thread_remove(void);
+void kitsune_thread_add(void *arg, kt_pthread_fn *start_fun, const char *update_pt, pthread_attr_t *attr);
+/* Called, while an update waits for the calling thread to reach a point, each
+ * time another thread reaches one (Kitsune's rapidq): to end a wait the
+ * request does not. */
+void ktthreads_update_callback(void (*callback)(void *), void *cb_args);
+
 #endif /* KT_THREADS */

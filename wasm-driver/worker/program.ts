@@ -109,7 +109,7 @@ export class Program {
       if (this.linker.callbackDepth > 0 || mem.rt.__stack_pointer.value !== runtimeSpBase) return 'inside a library callback (qsort, bsearch...)';
       return undefined;
     };
-    const threads = this.threads = new Threads({ mem, shared: o.shared, table: () => this.linker.table, cannotSwitch: cannotUnwind, requestSeq: () => this.posix.waits.requestSeq, requested: () => state.requested, identityOf: (slot) => this.linker.identityOf(slot) });
+    const threads = this.threads = new Threads({ mem, shared: o.shared, table: () => this.linker.table, cannotSwitch: cannotUnwind, requestSeq: () => this.posix.waits.requestSeq, requested: () => state.requested, identityOf: (slot) => this.linker.identityOf(slot), readiness: (fd) => this.posix.fds.get(fd)?.readiness() });
     this.posix.waits.parker = threads;
     this.updater = updater = new Updater({
       mem, state, linker: this.linker, migration, reclaim,

@@ -2,7 +2,7 @@
 // version: every thread has a stack region of its own (from the heap) and
 // keeps its Wasm frames, when it is not running, in an Asyncify save buffer
 // at the bottom of that region. A thread runs until it calls something that
-// must wait (a lock held by another, a condition, a join, a sleep, accept,
+// must wait (a lock held by another, a condition, a join, a sleep, poll, accept,
 // recv, read, sched_yield): then, if another thread can run, its stack is
 // unwound into its buffer (the same mechanism as an update's unwind), the
 // scheduler rewinds the next thread's, and the call returns in that thread.
@@ -25,9 +25,11 @@
 import { ExitSignal, KitsuneError } from '../../format/errors.js';
 import { describeFailure } from './linker.js';
 import { E as WasiE } from '../common/errno.js';
-import { Ctl, type SharedState } from '../common/shared-state.js';
+import { Ctl, READABLE, WRITABLE, HANGUP, ERROR, type SharedState } from '../common/shared-state.js';
 import { THREAD_SWITCH_CALLS } from '../../format/threads.js';
 import type { Parker } from './waits.js';
+import { ThreadLocals, type SavedLocals } from './thread-locals.js';
+import { ThreadSet } from './thread-set.js';
 import type { ProgramMemory } from './memory.js';
 import type { Version } from './version.js';
 
@@ -50,6 +52,8 @@ const M_TYPE = 0, M_OWNER = 4, M_COUNT = 20;
 const MUTEX_RECURSIVE = 1, MUTEX_ERRORCHECK = 2;
 /** musl's pthread_attr_t: __u.__s[0] is the stack size, __u.__i[3*sizeof(long)/4] the detach state. */
 const ATTR_STACKSIZE = 0, ATTR_DETACHED = 12;
+/** wasi-libc's struct pollfd (int fd; short events; short revents) and its POLLIN, POLLOUT. */
+const POLLFD_SIZE = 8, POLLIN = 0x1, POLLOUT = 0x2;
 
 /** What a thread waits for: run it again once `ready()` holds (or `deadline`, performance.now() time, passes). */
 interface Block {
@@ -86,11 +90,17 @@ export interface Thread {
   sp: number;
   state: 'new' | 'suspended' | 'running' | 'done';
   block?: Block;
-  /** The wait (waits.ts) the thread was in when it switched out: its request counter and deadline. */
-  resumeWait?: { seq: number; deadline?: number };
+  /** The wait (waits.ts) the thread was in when it switched out: its deadline. */
+  resumeWait?: { deadline?: number };
+  /** The update request (requestKey) for which one of its waits last ended: each request ends one wait of each thread. */
+  answered?: string;
   /** A call's progress across its re-entries (cond_wait's phases). */
   call?: CondCall;
   errno: number;
+  /** ktthreads_update_callback's: called while an update waits for this thread to reach a point. */
+  kick?: { slot: number; arg: number };
+  /** Its values of the __thread variables while another thread runs (thread-locals.ts). */
+  tls?: SavedLocals;
   specific: Map<number, number>;
   retval: number;
   detached: boolean;
@@ -104,7 +114,7 @@ export interface Thread {
   arrived?: boolean;
 }
 
-interface CondCall { phase: 'wait' | 'lock'; cond: number; mutex: number; count: number; deadline?: number; timedOut: boolean; interruptible: boolean; seq: number }
+interface CondCall { phase: 'wait' | 'lock'; cond: number; mutex: number; count: number; deadline?: number; timedOut: boolean; interruptible: boolean }
 
 export interface ThreadsOptions {
   mem: ProgramMemory;
@@ -118,6 +128,8 @@ export interface ThreadsOptions {
   requested(): boolean;
   /** The function identity behind a table slot (linker.ts), to name a thread's start function. */
   identityOf(slot: number): string | undefined;
+  /** A descriptor's readiness (READABLE | WRITABLE | HANGUP | ERROR), undefined when it is not open: for poll. */
+  readiness(fd: number): number | undefined;
 }
 
 export class Threads implements Parker {
@@ -143,8 +155,19 @@ export class Threads implements Parker {
   private relaunched: { olds: Thread[]; news: Thread[]; deadline: number } | undefined;
   /** Threads rewound by a switch (not by the update protocol): the wrapped call they re-enter stops the rewind. */
   private rewindingThread = false;
+  /** Bumped by kitsune_signal_update(), whose request does not move the host's request counter. */
+  private selfRequests = 0;
 
-  constructor(private readonly o: ThreadsOptions) {}
+  /** The __thread variables' values, one set per thread. */
+  private readonly locals: ThreadLocals;
+
+  /** Kitsune's calls that change which threads an update relaunches. */
+  private readonly set: ThreadSet;
+
+  constructor(private readonly o: ThreadsOptions) {
+    this.locals = new ThreadLocals(o.mem);
+    this.set = new ThreadSet(o.mem, () => this.others());
+  }
 
   /** Threads alive, the main one included. */
   get count(): number { return this.alive; }
@@ -177,6 +200,7 @@ export class Threads implements Parker {
     if (!main.localsBy.has(v)) main.localsBy.set(v, v.locals);
     for (const [x, m] of main.localsBy) x.locals = m;
     this.cur = main;
+    this.locals.owner ??= main;
     this.rewindingThread = false;
     // The first call: main as the update protocol left it (fresh, or rewinding after a rollback).
     let enter = false;
@@ -233,6 +257,7 @@ export class Threads implements Parker {
     const { mem } = this.o;
     t.v.sp.value = t.sp;
     mem.dv.setInt32(mem.rt.errno.value as number, t.errno, true);
+    this.locals.enter(t);
     for (const [x, m] of t.localsBy) x.locals = m;
     this.switches++;
     if (t.state === 'suspended') {
@@ -355,8 +380,38 @@ export class Threads implements Parker {
     }
   }
 
+  /**
+   * Which update request is waiting: the host's counter, the updates done
+   * (gen) and the program's own requests, so that a request after a
+   * committed or withdrawn one is a new one.
+   */
+  private requestKey(): string { return `${this.o.requestSeq()}:${this.gen}:${this.selfRequests}`; }
+
+  /**
+   * Whether an update request should end a wait of `t` that Kitsune ends (its
+   * cond waits and sleeps, sleep, accept): one is waiting for an update point
+   * and no wait of `t`'s has ended for it yet. Asked of each thread, not of
+   * the wait: a thread that began its wait after the request came (it was
+   * switched out on a lock between its update point and the wait) must be
+   * woken too, or it never reaches a point; once per request, so that a loop
+   * that waits again without passing a point does not spin.
+   */
+  private requestFor(t: Thread): boolean { return this.o.requested() && t.answered !== this.requestKey(); }
+
+  /** A wait of `t` ended for the waiting request. */
+  private answer(t: Thread): void { t.answered = this.requestKey(); }
+
+  /** Parker (waits.ts): requestFor, bound to the running thread. */
+  requestCheck(): () => boolean {
+    const t = this.cur;
+    return () => !!t && this.requestFor(t);
+  }
+
+  /** Parker (waits.ts): the running thread's wait ended for the request. */
+  requestAnswered(): void { if (this.cur) this.answer(this.cur); }
+
   /** Parker (waits.ts): the wait the re-entered call was in. */
-  resume(): { seq: number; deadline?: number } | undefined {
+  resume(): { deadline?: number } | undefined {
     const t = this.cur;
     const r = t?.resumeWait;
     if (t) t.resumeWait = undefined;
@@ -364,7 +419,7 @@ export class Threads implements Parker {
   }
 
   /** Parker (waits.ts): a blocking wait of sleep, accept, recv, read lets the other threads run. */
-  park(ready: () => boolean, saved: { seq: number; deadline?: number }, what: string): boolean {
+  park(ready: () => boolean, saved: { deadline?: number }, what: string): boolean {
     if (this.count <= 1 || this.depth !== 1 || this.o.cannotSwitch()) return false;
     try {
       this.wait({ ready, ...(saved.deadline !== undefined ? { deadline: saved.deadline } : {}), external: true, what });
@@ -434,6 +489,7 @@ export class Threads implements Parker {
     const t = this.cur;
     if (this.depth !== 1 || this.o.cannotSwitch()) return;
     t.point = name;
+    this.kick();
     const g = this.gen;
     this.wait({ ready: () => this.gen !== g || (this.phase === 'none' && !this.o.requested()), external: true, poll: true, what: `update point "${name}"` });
     t.point = undefined;
@@ -449,9 +505,25 @@ export class Threads implements Parker {
   gather(name: string): void {
     if (this.count <= 1) return;
     this.cur.point = name;
+    this.kick();
     const all = () => this.others().every((t) => t.point !== undefined) || !this.o.requested();
     this.wait({ ready: all, external: true, poll: true, what: `update point "${name}", waiting for the other threads to reach theirs` });
     this.cur.point = undefined;
+  }
+
+  /**
+   * As Kitsune's rapidq does when a thread reaches its point: the update
+   * callback (ktthreads_update_callback) of every thread not yet at one is
+   * called, on this thread's stack and with no switch possible inside, so
+   * that it can end a wait the request does not (a read of a pipe, say).
+   */
+  private kick(): void {
+    for (const t of this.others()) {
+      if (t.point !== undefined || !t.kick || t === this.cur) continue;
+      const { slot, arg } = t.kick;
+      this.depth++;
+      try { (this.o.table().get(slot) as (p: number) => void)(arg); } finally { this.depth--; }
+    }
   }
 
   /** The update is taken (main unwinds now): parked threads stay parked until it commits or rolls back. */
@@ -481,20 +553,36 @@ export class Threads implements Parker {
     if (!this.relaunched) {
       const olds = this.others().filter((t) => t.point !== undefined && t.start);
       const news: Thread[] = [];
+      const stackFor = (size: number, who: string) => {
+        const stack = this.o.mem.rt.aligned_alloc(16, size);
+        if (!stack) throw new KitsuneError('E_RUNTIME', `out of memory relaunching ${who} (a stack of ${size} bytes)`);
+        return stack;
+      };
+      const startable = (slot: number, who: string) => {
+        if (typeof this.o.table().get(slot) === 'function') return;
+        const fn = this.o.identityOf(slot) ?? `slot ${slot}`;
+        throw new KitsuneError('E_LINK', `${who} cannot be relaunched: the new version has no function \`${fn.slice(fn.lastIndexOf('/') + 1)}\` to start it with (keep the start function, and its pthread_create, in the new version: a static function nothing refers to is left out)`);
+      };
       for (const old of olds) {
-        const stack = this.o.mem.rt.aligned_alloc(16, old.stackSize);
-        if (!stack) throw new KitsuneError('E_RUNTIME', `out of memory relaunching thread ${old.id} (a stack of ${old.stackSize} bytes)`);
-        const { slot, arg } = old.start!;
-        if (typeof this.o.table().get(slot) !== 'function') {
-          const fn = this.o.identityOf(slot) ?? `slot ${slot}`;
-          throw new KitsuneError('E_LINK', `${this.name(old)} cannot be relaunched: the new version has no function \`${fn.slice(fn.lastIndexOf('/') + 1)}\` to start it with (keep the start function, and its pthread_create, in the new version: a static function nothing refers to is left out)`);
-        }
-        const t = this.newThread(next, () => (this.o.table().get(slot) as (p: number) => number)(arg), stack, old.stackSize, true, old.id);
+        // kitsune_thread_remove(): not relaunched; its old self goes at commit, and comes back at a rollback.
+        if (this.set.isRemoved(old)) { this.order.splice(this.order.indexOf(old), 1); this.threads.delete(old.id); this.alive--; continue; }
+        // Its ktthread_info, as the migration code left it (kitsune_threads_next()), says what it starts with.
+        const { slot, arg } = this.set.startOf(old)!;
+        startable(slot, this.name(old));
+        const t = this.newThread(next, () => (this.o.table().get(slot) as (p: number) => number)(arg), stackFor(old.stackSize, `thread ${old.id}`), old.stackSize, true, old.id);
         this.order.pop();
         this.order[this.order.indexOf(old)] = t;
         this.alive--; // it takes its old self's place
-        Object.assign(t, { start: old.start, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false });
+        Object.assign(t, { start: { slot, arg }, detached: old.detached, specific: new Map(old.specific), updatingFrom: old.point, from: old, arrived: false, tls: this.locals.carried(old, next), kick: old.kick });
         t.localsBy.set(old.v, old.localsBy.get(old.v) ?? new Map());
+        news.push(t);
+      }
+      // kitsune_thread_add(): started with the relaunched ones, updating from the point it was given.
+      for (const a of this.set.takeAdded()) {
+        const size = Math.max(MIN_STACK, a.stackSize ?? DEFAULT_STACK);
+        startable(a.slot, `a thread added by kitsune_thread_add (${this.o.identityOf(a.slot) ?? `slot ${a.slot}`})`);
+        const t = this.newThread(next, () => (this.o.table().get(a.slot) as (p: number) => number)(a.arg), stackFor(size, 'a thread added by kitsune_thread_add'), size, true);
+        Object.assign(t, { start: { slot: a.slot, arg: a.arg }, detached: a.detached, updatingFrom: a.point, arrived: false });
         news.push(t);
       }
       this.relaunched = { olds, news, deadline: performance.now() + RELAUNCH_MS };
@@ -515,6 +603,7 @@ export class Threads implements Parker {
     for (const t of r?.news ?? []) { t.updatingFrom = undefined; t.from = undefined; t.arrived = undefined; }
     for (const t of this.threads.values()) for (const x of [...t.localsBy.keys()]) if (x !== t.v) t.localsBy.delete(x);
     this.relaunched = undefined;
+    this.set.end();
     this.phase = 'none';
     this.gen++;
   }
@@ -539,7 +628,9 @@ export class Threads implements Parker {
     this.order = this.order.filter((t) => this.threads.get(t.id) === t);
     const main = this.threads.get(1);
     if (main) for (const x of [...main.localsBy.keys()]) if (x !== old) main.localsBy.delete(x);
+    if (main) this.locals.rolledBack(main);
     this.relaunched = undefined;
+    this.set.end();
     this.phase = 'none';
     this.gen++;
   }
@@ -618,20 +709,24 @@ export class Threads implements Parker {
         const count = d.getInt32(m + M_COUNT, true) || 1;
         d.setInt32(m + M_OWNER, 0, true);
         d.setInt32(m + M_COUNT, 0, true);
-        call = t.call = { phase: 'wait', cond: c, mutex: m, count, timedOut: false, interruptible, seq: this.o.requestSeq(), ...(ts ? { deadline: abs(ts) } : {}) };
+        call = t.call = { phase: 'wait', cond: c, mutex: m, count, timedOut: false, interruptible, ...(ts ? { deadline: abs(ts) } : {}) };
         waiters(c).push(t);
       }
       for (;;) {
         if (call.phase === 'wait') {
           const q = waiters(c);
           const queued = () => q.includes(t);
-          const interrupted = () => call!.interruptible && this.o.requestSeq() !== call!.seq;
+          const interrupted = () => call!.interruptible && this.requestFor(t);
           const late = () => call!.deadline !== undefined && performance.now() >= call!.deadline;
           if (queued() && !interrupted() && !late()) {
             this.wait({ ready: () => !queued() || interrupted(), ...(call.deadline !== undefined ? { deadline: call.deadline } : {}), external: call.interruptible, what: ts ? 'pthread_cond_timedwait' : 'pthread_cond_wait' });
             continue;
           }
-          if (queued()) { q.splice(q.indexOf(t), 1); call.timedOut = late(); }
+          if (queued()) {
+            q.splice(q.indexOf(t), 1);
+            call.timedOut = late();
+            if (!call.timedOut) this.answer(t);
+          }
           call.phase = 'lock';
         }
         const owner = dv().getInt32(m + M_OWNER, true);
@@ -672,21 +767,63 @@ export class Threads implements Parker {
       return 0;
     };
     const sleepMs = (ms: number) => {
-      const seq = this.cur.resumeWait?.seq ?? this.o.requestSeq();
-      const deadline = this.cur.resumeWait?.deadline ?? performance.now() + ms;
-      this.cur.resumeWait = undefined;
+      const t = this.cur;
+      const deadline = t.resumeWait?.deadline ?? performance.now() + ms;
+      t.resumeWait = undefined;
       try {
-        this.wait({ ready: () => this.o.requestSeq() !== seq, deadline, external: true, what: 'ktthreads_ms_sleep' });
+        this.wait({ ready: () => this.requestFor(t), deadline, external: true, what: 'ktthreads_ms_sleep' });
       } catch (e) {
-        if (e instanceof Suspend) this.cur.resumeWait = { seq, deadline };
+        if (e instanceof Suspend) t.resumeWait = { deadline };
         throw e;
       }
+      if (performance.now() < deadline && this.requestFor(t)) this.answer(t);
     };
     const s = (f: HostFn) => this.switching_(f);
+    // libc's poll, made able to switch: while none of its descriptors is ready, the other threads run.
+    // libc does the polling itself (with no timeout, so it never waits): its readiness, its revents, its EINTR for a signal.
+    const rtPoll = mem.rt.poll as ((fds: number, n: number, timeout: number) => number) | undefined;
+    const poll = (fds: number, n: number, timeout: number): number => {
+      const t = this.cur;
+      if (!rtPoll) throw new KitsuneError('E_RUNTIME', 'the runtime exports no poll: rebuild runtime/runtime.wasm (npm run build)');
+      if (this.count <= 1 || this.depth !== 1 || this.o.cannotSwitch()) return rtPoll(fds, n, timeout); // waits in libc, as without threads
+      const deadline = t.resumeWait?.deadline ?? (timeout >= 0 ? performance.now() + timeout : undefined);
+      t.resumeWait = undefined;
+      const anyReady = () => {
+        const d = mem.dv;
+        for (let i = 0; i < n; i++) {
+          const fd = d.getInt32(fds + POLLFD_SIZE * i, true), events = d.getInt16(fds + POLLFD_SIZE * i + 4, true);
+          if (fd < 0) continue; // ignored, as poll does
+          const r = this.o.readiness(fd);
+          if (r === undefined || r & (HANGUP | ERROR) || (events & POLLIN && r & READABLE) || (events & POLLOUT && r & WRITABLE)) return true;
+        }
+        return false;
+      };
+      const ctl = this.o.shared.ctl;
+      for (;;) {
+        const r = rtPoll(fds, n, 0);
+        if (r !== 0 || timeout === 0) return r;
+        if (deadline !== undefined && performance.now() >= deadline) return 0;
+        // An update request ends it as the call ends without one (waits.ts): with a timeout as if it passed, without one with EINTR.
+        if (this.requestFor(t)) {
+          this.answer(t);
+          if (timeout >= 0) return 0;
+          mem.dv.setInt32(mem.rt.errno.value as number, E.INTR, true);
+          return -1;
+        }
+        try {
+          this.wait({ ready: () => anyReady() || Atomics.load(ctl, Ctl.PendingSignals) !== 0 || this.requestFor(t), ...(deadline !== undefined ? { deadline } : {}), external: true, what: 'poll' });
+        } catch (e) {
+          if (e instanceof Suspend) t.resumeWait = deadline !== undefined ? { deadline } : {};
+          throw e;
+        }
+      }
+    };
     // The POSIX calls that wait (time.ts, sockets.ts, read): able to switch, in a version built for threads.
     const wrapped: Record<string, HostFn> = {};
     if (threaded) for (const n of [...THREAD_SWITCH_CALLS, '__kitsune_update_point']) if (base[n]) wrapped[n] = s(base[n]);
     // A relaunched thread steers itself to the point its old self left from, not main's.
+    const signalUpdate = base.kitsune_signal_update;
+    if (threaded && signalUpdate) wrapped.kitsune_signal_update = () => { this.selfRequests++; return signalUpdate(); };
     const updatingFrom = base.kitsune_is_updating_from;
     if (threaded && updatingFrom) wrapped.kitsune_is_updating_from = (p) => {
       const from = this.cur?.updatingFrom;
@@ -694,6 +831,9 @@ export class Threads implements Parker {
     };
     return {
       ...wrapped,
+      ...(threaded ? { poll: s(poll) } : {}),
+      ...this.set.functions(),
+      ktthreads_update_callback: (cb, arg) => { const t = this.cur ?? this.mainStub(); t.kick = cb ? { slot: cb, arg } : undefined; },
       pthread_create: create,
       kitsune_pthread_create: create,
       pthread_join: s(join),
@@ -730,7 +870,7 @@ export class Threads implements Parker {
       sched_yield: s(() => {
         if (this.cur.resumeWait) { this.cur.resumeWait = undefined; return 0; }
         if (this.depth === 1 && !this.o.cannotSwitch() && this.order.some((t) => t !== this.cur && (t.state === 'new' || (t.state === 'suspended' && this.runnable(t))))) {
-          this.cur.resumeWait = { seq: 0 };
+          this.cur.resumeWait = {};
           throw new Suspend({ ready: () => true, external: false, what: 'sched_yield' });
         }
         return 0;

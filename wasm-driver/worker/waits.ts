@@ -33,10 +33,18 @@ export type WaitOutcome = 'ready' | 'intr' | 'timeout';
 export interface Parker {
   /** How many threads the program has (1: none but main). */
   readonly count: number;
-  /** The wait the running thread was in when it switched out, taken as the call is made again: its request counter and deadline. */
-  resume(): { seq: number; deadline?: number } | undefined;
+  /** The wait the running thread was in when it switched out, taken as the call is made again: its deadline. */
+  resume(): { deadline?: number } | undefined;
   /** Waits until `ready()` may hold, running other threads meanwhile (it may throw to switch this one out); false when no switch is possible here. */
-  park(ready: () => boolean, saved: { seq: number; deadline?: number }, what: string): boolean;
+  park(ready: () => boolean, saved: { deadline?: number }, what: string): boolean;
+  /**
+   * Whether an update request should end the running thread's wait (one is
+   * waiting and no wait of this thread has ended for it), bound to the thread
+   * so that the scheduler can ask while another runs.
+   */
+  requestCheck(): () => boolean;
+  /** The running thread's wait ended for the request: no other wait of its ends for the same one. */
+  requestAnswered(): void;
 }
 
 export class Waits {
@@ -80,16 +88,16 @@ export class Waits {
   /** Sleeps up to `ms`; false when an update request or a signal handler cut it short. */
   sleep(ms: number): boolean {
     const resumed = this.parker?.resume();
-    const seq = resumed?.seq ?? this.requestSeq;
     const deadline = resumed?.deadline ?? performance.now() + ms;
+    // With threads, every thread's sleep ends at a request, so that each reaches an update point (threads.ts gathers them).
+    const pending = this.parker && this.parker.count > 1 ? this.parker.requestCheck() : undefined;
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (this.deliver()) return false;
       const left = deadline - performance.now();
       if (left <= 0) return true;
-      // With threads, every thread's sleep ends at a request, so that each reaches an update point (threads.ts gathers them).
-      if ((this.parker?.count ?? 1) > 1 ? this.requestSeq !== seq && this.requested() : this.updateRequested()) return false;
-      if (this.parker?.park(() => this.requestSeq !== seq || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0, { seq, deadline }, 'a sleep')) continue;
+      if (pending ? pending() : this.updateRequested()) { if (pending) this.parker!.requestAnswered(); return false; }
+      if (this.parker?.park(() => !!pending?.() || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0, { deadline }, 'a sleep')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left);
     }
   }
@@ -101,18 +109,19 @@ export class Waits {
    * it (SA_RESTART).
    */
   block(readiness: () => number, bits: number, o: { restart: boolean; deadline?: number; threadsInterrupt?: boolean }): WaitOutcome {
-    const seq = this.parker?.resume()?.seq ?? this.requestSeq;
+    this.parker?.resume();
     // In a program with threads, a request ends an accept (threads.ts brings every thread to a point).
-    const interrupted = () => !!o.threadsInterrupt && (this.parker?.count ?? 1) > 1 && this.requestSeq !== seq && this.requested();
+    const pending = o.threadsInterrupt && this.parker && this.parker.count > 1 ? this.parker.requestCheck() : undefined;
+    const interrupted = () => !!pending?.();
     for (;;) {
       const wake = Atomics.load(this.ctl, Ctl.Wake);
       if (readiness() & (bits | HANGUP | 8)) return 'ready';
       if (this.deliver() && !(o.restart && this.signals.lastRestart)) return 'intr';
-      if (interrupted()) return 'intr';
+      if (interrupted()) { this.parker!.requestAnswered(); return 'intr'; }
       const left = o.deadline === undefined ? Infinity : o.deadline - performance.now();
       if (left <= 0) return 'timeout';
       const ready = () => (readiness() & (bits | HANGUP | 8)) !== 0 || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0 || interrupted();
-      if (this.parker?.park(ready, { seq, ...(o.deadline !== undefined ? { deadline: o.deadline } : {}) }, 'a blocking call (accept, recv, read)')) continue;
+      if (this.parker?.park(ready, o.deadline !== undefined ? { deadline: o.deadline } : {}, 'a blocking call (accept, recv, read)')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, wake, left === Infinity ? undefined : left);
     }
   }
@@ -124,7 +133,7 @@ export class Waits {
    */
   readStdin(max: number, deadline?: number): Uint8Array | null {
     const shared = this.shared;
-    const resumed = this.parker?.resume();
+    this.parker?.resume();
     for (;;) {
       const seq = Atomics.load(this.ctl, Ctl.Wake);
       if (shared.stdinAvailable() > 0) return shared.takeStdin(max);
@@ -133,7 +142,7 @@ export class Waits {
       const left = deadline === undefined ? Infinity : deadline - performance.now();
       if (left <= 0) return new Uint8Array(0);
       const ready = () => shared.stdinAvailable() > 0 || shared.stdinClosed() || Atomics.load(this.ctl, Ctl.PendingSignals) !== 0;
-      if (this.parker?.park(ready, { seq: resumed?.seq ?? 0, ...(deadline !== undefined ? { deadline } : {}) }, 'a read of stdin')) continue;
+      if (this.parker?.park(ready, deadline !== undefined ? { deadline } : {}, 'a read of stdin')) continue;
       Atomics.wait(this.ctl, Ctl.Wake, seq, left === Infinity ? undefined : left);
     }
   }

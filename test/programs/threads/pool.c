@@ -5,9 +5,16 @@
  *   GET key    -> "vN key value"
  *   SUM        -> "vN sum S entries E served C"
  * Built with -DVERSION=1, 2 or 3; version 3 renames the table's `value`
- * (an int) to `count` (a long long) through a .xf rule, and counts hits. */
+ * (an int) to `count` (a long long) through a .xf rule, and counts hits.
+ * bench/threads-bench.ts measures its throughput with Kitsune, without (the
+ * same source, Kitsune's calls compiled away) and natively (gcc -pthread). */
 #include <kitsune.h>
 #include <ktthreads.h>
+/* Included here too for the builds with Kitsune compiled away (bench/threads-bench.ts). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
