@@ -1,7 +1,10 @@
 // A small memcached text-protocol client for the kv demo's tests and
 // benchmark: one TCP connection, requests answered in order, each answer
-// timed, so the longest wait a client saw is known.
+// timed, so the longest wait a client saw is known. Beside it, what the
+// benchmarks and tests of the other servers share: a free port, a native
+// server spawned, one line asked on a connection of its own.
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 
 type Kind = 'line' | 'values';
 interface Pending { kind: Kind; resolve(s: string): void; reject(e: Error): void; sent: number }
@@ -119,6 +122,29 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+/** A native server binary, spawned with its port; its stdout is watched (for "listening"). */
+export function startNative(binary: string, port: number): { out(): string; kill(): Promise<void> } {
+  let out = '';
+  const child = spawn(binary, [String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => { out += d; });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { out: () => out, kill: async () => { child.kill('SIGTERM'); await exited; } };
+}
+
+/** One request on a connection of its own, as a line-protocol client does: the reply line. */
+export function ask(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    s.setTimeout(20_000, () => s.destroy(new Error(`no answer to ${line}`)));
+    s.on('connect', () => s.write(line + '\n'));
+    s.on('data', (d) => { got += d; if (got.endsWith('\n')) s.end(); });
+    s.on('close', () => resolve(got.trim()));
     s.on('error', reject);
   });
 }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess } from 'kitsune-wasm';
-import { KvClient, freePort, load, type LoadResult } from './kv-client.js';
+import { KvClient, freePort, load, startNative, type LoadResult } from './kv-client.js';
 
 const root = new URL('../../', import.meta.url); // from dist/bench/kv.js
 const src = (v: number) => fs.readFileSync(new URL(`demos/kv/v${v}.c`, root), 'utf8');
@@ -30,15 +30,6 @@ export const kvConfig = (quick: boolean): KvConfig => (quick
   ? { connections: 20, seconds: 1.5, rounds: 2, updates: 5, keys: [100_000], reloadReps: 2 }
   : { connections: 50, seconds: 4, rounds: 5, updates: 20, keys: [100_000, 1_000_000], reloadReps: 3 });
 
-/** The native server: spawned, its stdout watched for "listening". */
-async function startNative(binary: string, port: number) {
-  let out = '';
-  const child = spawn(binary, [String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => { out += d; });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return { out: () => out, kill: async () => { child.kill('SIGTERM'); await exited; } };
-}
 
 async function startKv(wasm: Uint8Array, port: number, extra: string[] = []) {
   let out = '';

@@ -9,13 +9,12 @@
 //     on the same driver: the threads stay cooperative), and natively (gcc
 //     -O2 -pthread, real threads), alternated round by round.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { build } from 'kitsune-wasm/compiler';
 import { KitsuneProcess } from 'kitsune-wasm';
-import { freePort } from './kv-client.js';
+import { ask, freePort, startNative } from './kv-client.js';
 import { stats, paired, type Stats } from './report.js';
 import type { ThreadsConfig, ThreadsResults } from './threads-report.js';
 
@@ -51,27 +50,7 @@ async function startWasm(wasm: Uint8Array, args: string[], port?: number) {
   return { out: () => out, kill: () => proc.kill().then(() => undefined), proc };
 }
 
-function startNative(exe: string, port: number) {
-  let out = '';
-  const child = spawn(exe, [String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => { out += d; });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return { out: () => out, kill: async () => { child.kill('SIGTERM'); await exited; } };
-}
 
-/** One request on a connection of its own, as the pool's clients do: the reply line. */
-function ask(port: number, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let got = '';
-    s.setTimeout(20_000, () => s.destroy(new Error(`no answer to ${line}`)));
-    s.on('connect', () => s.write(line + '\n'));
-    s.on('data', (d) => { got += d; if (got.endsWith('\n')) s.end(); });
-    s.on('close', () => resolve(got.trim()));
-    s.on('error', reject);
-  });
-}
 
 /** `clients` clients asking INCR in a loop for `seconds`: requests per second, and replies not of the form "vN key count". */
 async function load(port: number, clients: number, seconds: number): Promise<{ rps: number; wrong: number }> {

@@ -7,25 +7,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import net from 'node:net';
 import { buildC, start, type Running } from './helpers.js';
-import { freePort } from '../bench/kv-client.js';
+import { ask, freePort } from '../bench/kv-client.js';
 
 const src = fs.readFileSync(new URL('./programs/threads/pool.c', import.meta.url), 'utf8');
 const spec = fs.readFileSync(new URL('./programs/threads/pool-v3.xf', import.meta.url), 'utf8');
 
-/** One request on a connection of its own: the reply line. */
-function ask(port: number, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let got = '';
-    s.setTimeout(20000, () => s.destroy(new Error(`no answer to ${line}`)));
-    s.on('connect', () => s.write(line + '\n'));
-    s.on('data', (d) => { got += d; if (got.endsWith('\n')) s.end(); });
-    s.on('close', () => resolve(got.trim()));
-    s.on('error', reject);
-  });
-}
 
 /**
  * SUM, once every connection answered so far is counted: a worker counts a
